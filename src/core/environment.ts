@@ -1,0 +1,188 @@
+import { Duration } from './duration';
+import { TenantTier } from './tenant';
+
+/** Escalation levels, from automatic remediation (L1) to vendor / emergency (L4). */
+export type EscalationLevel = 'L1' | 'L2' | 'L3' | 'L4';
+
+/** All escalation levels in order. */
+export const ESCALATION_LEVELS: ReadonlyArray<EscalationLevel> = ['L1', 'L2', 'L3', 'L4'];
+
+/** Kinds of notification channel an environment may use. */
+export type ReceiverKind = 'slack' | 'email' | 'pagerduty' | 'discord' | 'teams' | 'webhook';
+
+/** Alertmanager notification timing for one escalation level. */
+export interface LevelTiming {
+  /** How long to wait to buffer alerts of the same group before the first notification. */
+  readonly groupWait: Duration;
+  /** How long to wait before notifying about new alerts added to a group. */
+  readonly groupInterval: Duration;
+  /** How long to wait before re-sending a notification that is still firing. */
+  readonly repeatInterval: Duration;
+  /** How long an alert may fire at this level before it escalates to the next one. */
+  readonly escalateAfter: Duration;
+}
+
+/** Replica counts of the shared components. */
+export interface ReplicaCounts {
+  readonly prometheus: number;
+  readonly alertmanager: number;
+  readonly grafana: number;
+  readonly jaeger: number;
+  readonly pushgateway: number;
+}
+
+/** How long data is kept. */
+export interface RetentionSettings {
+  /** Prometheus TSDB retention. */
+  readonly metrics: Duration;
+  /** Application logs in Elasticsearch, in days. */
+  readonly logsDays: number;
+  /** Traces in Elasticsearch, in days. */
+  readonly tracesDays: number;
+  /** Audit events, in days (bounded by GDPR limits in the logging model). */
+  readonly auditDays: number;
+}
+
+/** Service-level thresholds that the default SLOs and alerts use. */
+export interface Thresholds {
+  /** API latency objective at p95, in seconds. */
+  readonly latencyP95Seconds: number;
+  /** Largest acceptable error ratio (0.001 = 0.1 %). */
+  readonly errorRatio: number;
+  /** Availability objective (0.999 = 99.9 %). */
+  readonly availability: number;
+  /** Throughput target in requests per second; the capacity alert fires near it. */
+  readonly throughputTargetRps: number;
+  /** CPU saturation that alerts, as a ratio of capacity. */
+  readonly cpuSaturation: number;
+  /** Memory saturation that alerts, as a ratio of capacity. */
+  readonly memorySaturation: number;
+  /** Disk usage that alerts, as a ratio of capacity. */
+  readonly diskSaturation: number;
+}
+
+/** Remote write to a shared long-term store (Mimir, Cortex, Thanos Receive). */
+export interface RemoteWriteSettings {
+  /** The remote-write URL. */
+  readonly url: string;
+  /** The store's read (query) URL used by per-tenant Grafana datasources. @default - the remote-write URL's origin + /prometheus */
+  readonly queryUrl?: string;
+  /** The header that carries the tenant id. @default 'X-Scope-OrgID' */
+  readonly tenantHeader?: string;
+}
+
+/**
+ * Everything that differs between environments, as data. Environments differ in these values
+ * only, never in code paths.
+ */
+export interface EnvironmentProfile {
+  /** The environment's name: the output folder and the `environment` label. */
+  readonly name: string;
+  /** Replica counts of shared components. */
+  readonly replicas: ReplicaCounts;
+  /** Data retention. */
+  readonly retention: RetentionSettings;
+  /** Prometheus persistent volume size. */
+  readonly prometheusStorage: string;
+  /** Prometheus scrape and rule evaluation interval. */
+  readonly scrapeInterval: Duration;
+  /** Alert thresholds and SLO targets. */
+  readonly thresholds: Thresholds;
+  /** Which kinds of receiver are used in this environment. */
+  readonly receivers: ReadonlyArray<ReceiverKind>;
+  /** Notification timing and escalation delay per level. */
+  readonly escalation: Readonly<Record<EscalationLevel, LevelTiming>>;
+  /** Whether automation (remediation) only reports what it would do. */
+  readonly automationDryRun: boolean;
+  /** Default trace sampling probability (0..1). */
+  readonly traceSamplingRate: number;
+  /** Optional remote write to shared long-term storage. @default - none */
+  readonly remoteWrite?: RemoteWriteSettings;
+}
+
+function timing(groupWait: Duration, groupInterval: Duration, repeatInterval: Duration, escalateAfter: Duration): LevelTiming {
+  return { groupWait, groupInterval, repeatInterval, escalateAfter };
+}
+
+/** The development environment: single replicas, short retention, chat only, automation dry-run. */
+export const DEV: EnvironmentProfile = {
+  name: 'dev',
+  replicas: { prometheus: 1, alertmanager: 1, grafana: 1, jaeger: 1, pushgateway: 1 },
+  retention: { metrics: Duration.days(3), logsDays: 3, tracesDays: 2, auditDays: 30 },
+  prometheusStorage: '10Gi',
+  scrapeInterval: Duration.seconds(30),
+  thresholds: {
+    latencyP95Seconds: 0.2, errorRatio: 0.001, availability: 0.999, throughputTargetRps: 500,
+    cpuSaturation: 0.9, memorySaturation: 0.9, diskSaturation: 0.9,
+  },
+  receivers: ['slack', 'webhook'],
+  escalation: {
+    L1: timing(Duration.seconds(30), Duration.minutes(5), Duration.hours(12), Duration.minutes(30)),
+    L2: timing(Duration.minutes(1), Duration.minutes(10), Duration.hours(12), Duration.hours(2)),
+    L3: timing(Duration.minutes(1), Duration.minutes(10), Duration.hours(12), Duration.hours(4)),
+    L4: timing(Duration.minutes(1), Duration.minutes(10), Duration.hours(24), Duration.hours(24)),
+  },
+  automationDryRun: true,
+  traceSamplingRate: 1,
+};
+
+/** Staging: production-like topology at smaller scale; e-mail and chat, no paging. */
+export const STAGING: EnvironmentProfile = {
+  name: 'staging',
+  replicas: { prometheus: 2, alertmanager: 2, grafana: 1, jaeger: 2, pushgateway: 1 },
+  retention: { metrics: Duration.days(7), logsDays: 7, tracesDays: 3, auditDays: 90 },
+  prometheusStorage: '50Gi',
+  scrapeInterval: Duration.seconds(30),
+  thresholds: {
+    latencyP95Seconds: 0.2, errorRatio: 0.001, availability: 0.999, throughputTargetRps: 2000,
+    cpuSaturation: 0.85, memorySaturation: 0.85, diskSaturation: 0.85,
+  },
+  receivers: ['slack', 'email', 'discord', 'webhook'],
+  escalation: {
+    L1: timing(Duration.seconds(30), Duration.minutes(5), Duration.hours(4), Duration.minutes(15)),
+    L2: timing(Duration.seconds(30), Duration.minutes(5), Duration.hours(4), Duration.minutes(30)),
+    L3: timing(Duration.seconds(30), Duration.minutes(5), Duration.hours(4), Duration.hours(1)),
+    L4: timing(Duration.seconds(30), Duration.minutes(5), Duration.hours(4), Duration.hours(4)),
+  },
+  automationDryRun: false,
+  traceSamplingRate: 0.5,
+};
+
+/** Production: HA replicas, long retention, paging, Mimir remote write, automation live. */
+export const PROD: EnvironmentProfile = {
+  name: 'prod',
+  replicas: { prometheus: 2, alertmanager: 3, grafana: 2, jaeger: 3, pushgateway: 1 },
+  retention: { metrics: Duration.days(15), logsDays: 30, tracesDays: 7, auditDays: 365 },
+  prometheusStorage: '200Gi',
+  scrapeInterval: Duration.seconds(15),
+  thresholds: {
+    latencyP95Seconds: 0.2, errorRatio: 0.001, availability: 0.999, throughputTargetRps: 10000,
+    cpuSaturation: 0.8, memorySaturation: 0.8, diskSaturation: 0.8,
+  },
+  receivers: ['slack', 'email', 'pagerduty', 'discord', 'teams', 'webhook'],
+  escalation: {
+    L1: timing(Duration.seconds(15), Duration.minutes(2), Duration.hours(1), Duration.minutes(10)),
+    L2: timing(Duration.seconds(15), Duration.minutes(2), Duration.hours(1), Duration.minutes(15)),
+    L3: timing(Duration.seconds(10), Duration.minutes(1), Duration.minutes(30), Duration.minutes(30)),
+    L4: timing(Duration.seconds(10), Duration.minutes(1), Duration.minutes(30), Duration.hours(1)),
+  },
+  automationDryRun: false,
+  traceSamplingRate: 0.05,
+  remoteWrite: { url: 'http://mimir-distributor.mimir.svc:8080/api/v1/push', queryUrl: 'http://mimir-query-frontend.mimir.svc:8080/prometheus', tenantHeader: 'X-Scope-OrgID' },
+};
+
+/** The built-in environments by name. */
+export const ENVIRONMENTS: Readonly<Record<string, EnvironmentProfile>> = { dev: DEV, staging: STAGING, prod: PROD };
+
+/** How much faster (smaller factor) alerts escalate for each tier. */
+export const TIER_ESCALATION_FACTOR: Readonly<Record<TenantTier, number>> = { basic: 2, standard: 1, premium: 0.5 };
+
+/** The escalation delay of `level` for a tenant of `tier` in `profile`. */
+export function escalationDelay(profile: EnvironmentProfile, level: EscalationLevel, tier: TenantTier): Duration {
+  return profile.escalation[level].escalateAfter.times(TIER_ESCALATION_FACTOR[tier]);
+}
+
+/** A copy of `base` with `overrides` applied (shallow per top-level key). */
+export function deriveEnvironment(base: EnvironmentProfile, overrides: Partial<EnvironmentProfile> & { readonly name: string }): EnvironmentProfile {
+  return { ...base, ...overrides };
+}

@@ -1,0 +1,58 @@
+import { ErrorLocation, ValidationError } from './errors';
+
+/** Allowed text for an image reference. */
+export const IMAGE_ALLOWED = 'an image reference with a pinned tag or digest, e.g. quay.io/prometheus/prometheus:v2.55.1 (never :latest or untagged)';
+
+/**
+ * A container image pinned to a tag or digest. Untagged and `:latest` references are rejected,
+ * because they make deployments unreproducible.
+ */
+export class ContainerImage {
+  /** An image from a repository and a tag or `sha256:` digest. */
+  public static of(repository: string, tagOrDigest: string, location: ErrorLocation = '<image>', field: string = 'image'): ContainerImage {
+    const ref = tagOrDigest.startsWith('sha256:') ? `${repository}@${tagOrDigest}` : `${repository}:${tagOrDigest}`;
+    return ContainerImage.parse(ref, location, field);
+  }
+
+  /** Parse a full reference such as `docker.io/grafana/grafana:11.3.0`. */
+  public static parse(reference: string, location: ErrorLocation = '<image>', field: string = 'image'): ContainerImage {
+    const m = typeof reference === 'string' ? /^([a-z0-9]+(?:[._\-/:][a-z0-9]+)*?)(?::([\w][\w.-]{0,127})|@(sha256:[a-f0-9]{64}))$/.exec(reference) : null;
+    if (!m || m[2] === 'latest') throw new ValidationError(location, field, reference, IMAGE_ALLOWED);
+    return new ContainerImage(reference);
+  }
+
+  private constructor(public readonly reference: string) {}
+
+  /** The full reference. */
+  public toString(): string {
+    return this.reference;
+  }
+}
+
+/** The version of this package; it tags the runtime image. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const PACKAGE_VERSION: string = (require('../../package.json') as { version: string }).version;
+
+/** Repository of the runtime image that runs this project's programs (`src/runtime`). */
+export const RUNTIME_IMAGE_REPOSITORY = 'ghcr.io/cdk8s-tenant-monitoring/runtime';
+
+/**
+ * Every third-party image the platform runs, pinned in one place. Constructs take an `image`
+ * prop to override any of them.
+ */
+export const Images = {
+  /** This project's runtime image (drift, anomaly, remediation and index-setup programs). */
+  runtime: (): ContainerImage => ContainerImage.of(RUNTIME_IMAGE_REPOSITORY, PACKAGE_VERSION),
+  /** Grafana. */
+  grafana: (): ContainerImage => ContainerImage.parse('docker.io/grafana/grafana:11.3.1'),
+  /** The sidecar that loads dashboards and datasources from labelled ConfigMaps into Grafana. */
+  grafanaSidecar: (): ContainerImage => ContainerImage.parse('quay.io/kiwigrid/k8s-sidecar:1.28.0'),
+  /** Jaeger v2 (OpenTelemetry Collector based). */
+  jaeger: (): ContainerImage => ContainerImage.parse('docker.io/jaegertracing/jaeger:2.1.0'),
+  /** Prometheus Pushgateway. */
+  pushgateway: (): ContainerImage => ContainerImage.parse('quay.io/prometheus/pushgateway:v1.10.0'),
+  /** Prometheus version for the operator-managed `Prometheus`. */
+  prometheusVersion: 'v2.55.1',
+  /** Alertmanager version for the operator-managed `Alertmanager`. */
+  alertmanagerVersion: 'v0.27.0',
+} as const;

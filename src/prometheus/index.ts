@@ -1,0 +1,3 @@
+export * from './model';
+export * from './tenant-matcher';
+export * from './prometheus-rules';
