@@ -1,0 +1,161 @@
+/**
+ * Carrying out an `execute` decision against the cluster, idempotently and with retries.
+ */
+import { RemediationAction, RemediationPolicy, ScaleAction, WorkloadTarget } from '../../remediation/policy';
+import { ClusterApi, ClusterError, RetryOptions, asClusterError, withRetry } from './cluster';
+import { Decision } from './engine';
+import { EventSubject, RESTARTED_AT_ANNOTATION, blockNetworkPolicy, blockPolicyName, jobFromTemplate, jobName } from './manifests';
+
+/** How an action ended. */
+export interface ActionOutcome {
+  /** `success`: the cluster changed; `noop`: nothing to change; `dry_run`: simulated; `failure`: not done. */
+  readonly result: 'success' | 'noop' | 'dry_run' | 'failure';
+  /** What was (or would have been) done, or why it failed. */
+  readonly detail: string;
+  /** API tries of the main write (0 for a dry run). */
+  readonly tries: number;
+  /** For a failure: whether trying again later cannot help (403, 404, 422, …). */
+  readonly permanent: boolean;
+  /** The object the audit Event is attached to. */
+  readonly subject: EventSubject;
+}
+
+/** Compute the replicas a scale action asks for, within the policy's and the autoscaler's bounds. */
+export function desiredReplicas(action: ScaleAction, current: number, hpa?: { readonly minReplicas: number; readonly maxReplicas: number }): number {
+  const raw = action.delta !== undefined ? current + action.delta : Math.ceil(current * (action.factor ?? 1));
+  const lo = Math.max(action.min, hpa?.minReplicas ?? 0);
+  const hi = Math.min(action.max, hpa?.maxReplicas ?? Number.MAX_SAFE_INTEGER);
+  return Math.max(lo, Math.min(hi, raw));
+}
+
+/** The object a decision's audit Event is attached to: the workload, or the Job of `run-job`. */
+export function eventSubject(d: Decision): EventSubject | undefined {
+  const { rule, target } = d;
+  if (rule === undefined || target === undefined) return undefined;
+  if (target.kind === 'workload') {
+    const w = target.workload;
+    return { apiVersion: 'apps/v1', kind: w.kind, namespace: w.namespace, name: w.name };
+  }
+  return { apiVersion: 'batch/v1', kind: 'Job', namespace: target.namespace, name: rule.action.type === 'run-job' ? jobName(rule.action.template, d.key) : rule.name };
+}
+
+function describeAction(a: RemediationAction): string {
+  switch (a.type) {
+    case 'restart':
+      return 'rollout restart';
+    case 'scale':
+      return a.delta !== undefined ? `scale by ${a.delta > 0 ? '+' : ''}${a.delta} within [${a.min}, ${a.max}]` : `scale by x${a.factor} within [${a.min}, ${a.max}]`;
+    case 'block-ip':
+      return `block ip for ${a.expirySeconds}s`;
+    case 'run-job':
+      return `run job from template ${a.template}`;
+  }
+}
+
+/** Settings of `ActionRunner`. */
+export interface ActionRunnerOptions {
+  /** Backoff for API calls. @default withRetry's defaults */
+  readonly retry?: RetryOptions;
+  /** Clock. @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+/** Runs actions against a `ClusterApi`. */
+export class ActionRunner {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly cluster: ClusterApi,
+    private readonly policy: RemediationPolicy,
+    private readonly options: ActionRunnerOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Carry out (or simulate) the decision's action. Never throws: failures are outcomes. */
+  async run(d: Decision): Promise<ActionOutcome> {
+    const rule = d.rule;
+    const subject = eventSubject(d);
+    if (rule === undefined || subject === undefined) throw new Error('run() needs an execute decision');
+    if (d.dryRun) return { result: 'dry_run', detail: `would ${describeAction(rule.action)}`, tries: 0, permanent: false, subject };
+    try {
+      const { detail, tries, changed } = await this.execute(d, rule.action);
+      return { result: changed ? 'success' : 'noop', detail, tries, permanent: false, subject };
+    } catch (e) {
+      const err = asClusterError(e);
+      const tries = (err as ClusterError & { tries?: number }).tries ?? 1;
+      return { result: 'failure', detail: `${describeAction(rule.action)} failed after ${tries} tries: HTTP ${err.status || 'timeout'}: ${err.message}`, tries, permanent: !err.retriable, subject };
+    }
+  }
+
+  private async execute(d: Decision, action: RemediationAction): Promise<{ detail: string; tries: number; changed: boolean }> {
+    const retry = this.options.retry;
+    const target = d.target;
+    if (action.type === 'run-job') {
+      if (target?.kind !== 'namespace') throw new Error('run-job needs a namespace target');
+      const manifest = jobFromTemplate(target.namespace, action.template, this.policy.jobTemplates[action.template], d.key, d.alert.labels);
+      const r = await withRetry(() => createIdempotent(() => this.cluster.createJob(target.namespace, manifest)), retry);
+      return { detail: `created job ${jobName(action.template, d.key)}${r.value ? ' (already existed)' : ''}`, tries: r.tries, changed: true };
+    }
+    if (target?.kind !== 'workload') throw new Error(`${action.type} needs a workload target`);
+    const w = target.workload;
+    switch (action.type) {
+      case 'restart': {
+        // A fixed value per decision makes a retried patch a no-op for the rollout.
+        const stamp = this.now().toISOString();
+        const r = await withRetry(() => this.cluster.patchPodTemplateAnnotations(w, { [RESTARTED_AT_ANNOTATION]: stamp }), retry);
+        return { detail: `set ${RESTARTED_AT_ANNOTATION}=${stamp}`, tries: r.tries, changed: true };
+      }
+      case 'scale':
+        return this.scale(w, action);
+      case 'block-ip': {
+        const ip = d.sourceIp ?? '';
+        const selector = (await withRetry(() => this.cluster.readPodSelector(w), retry)).value;
+        if (Object.keys(selector).length === 0) throw new ClusterError(422, `${w.kind} ${w.name} has no spec.selector.matchLabels; refusing to block for the whole namespace`);
+        const manifest = blockNetworkPolicy(w, selector, ip, action, this.now());
+        const r = await withRetry(() => createIdempotent(() => this.cluster.createNetworkPolicy(w.namespace, manifest)), retry);
+        return { detail: `networkpolicy ${blockPolicyName(w, ip)} blocks ${ip} for ${action.expirySeconds}s${r.value ? ' (already existed)' : ''}`, tries: r.tries, changed: true };
+      }
+    }
+  }
+
+  /**
+   * Read `/scale`, compute the replicas, write them guarded by resourceVersion; on 409 read again.
+   * After a write whose fate is unknown (timeout, 5xx), finding the replicas we wrote means it was
+   * applied: computing again from them would scale twice.
+   */
+  private async scale(w: WorkloadTarget, action: ScaleAction): Promise<{ detail: string; tries: number; changed: boolean }> {
+    const hpas = (await withRetry(() => this.cluster.listAutoscalers(w.namespace), this.options.retry)).value;
+    const hpa = hpas.find((h) => h.targetKind === w.kind && h.targetName === w.name);
+    let written: number | undefined;
+    let from: number | undefined;
+    const r = await withRetry(async () => {
+      const state = await this.cluster.readScale(w);
+      if (written !== undefined && state.replicas === written) return written;
+      from = state.replicas;
+      const want = desiredReplicas(action, state.replicas, hpa);
+      if (want === state.replicas) return undefined;
+      try {
+        await this.cluster.writeScale(w, want, state.resourceVersion);
+      } catch (e) {
+        if (asClusterError(e).ambiguous) written = want;
+        throw e;
+      }
+      return want;
+    }, this.options.retry);
+    const bound = hpa !== undefined ? ` (HPA ${hpa.name} allows ${hpa.minReplicas}-${hpa.maxReplicas})` : '';
+    if (r.value === undefined) return { detail: `replicas stay at ${from}${bound}`, tries: r.tries, changed: false };
+    return { detail: `replicas ${from} -> ${r.value}${bound}`, tries: r.tries, changed: true };
+  }
+}
+
+/** Create, treating 409 AlreadyExists as done (names are deterministic). Resolves to whether it existed. */
+async function createIdempotent(create: () => Promise<void>): Promise<boolean> {
+  try {
+    await create();
+    return false;
+  } catch (e) {
+    if (asClusterError(e).status === 409) return true;
+    throw e;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The cluster operations the controller needs, behind an interface so the decision engine and the
+ * actions are testable without @kubernetes/client-node (which is ESM-only and loaded at run time by
+ * `kube-cluster.ts`).
+ */
+import { WorkloadTarget } from '../../remediation/policy';
+
+/** A Kubernetes object as plain JSON. */
+export type Manifest = Readonly<Record<string, unknown>>;
+
+/** The `/scale` subresource of a workload. */
+export interface ScaleState {
+  readonly replicas: number;
+  readonly resourceVersion: string;
+}
+
+/** Bounds of an HorizontalPodAutoscaler and the workload it targets. */
+export interface AutoscalerBounds {
+  readonly name: string;
+  readonly targetKind: string;
+  readonly targetName: string;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+}
+
+/** A controller-owned object found by a list call. */
+export interface OwnedObject {
+  readonly namespace: string;
+  readonly name: string;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+/** What the controller calls on the Kubernetes API. Every method throws `ClusterError` on failure. */
+export interface ClusterApi {
+  /** Merge-patch annotations onto the workload's pod template (`spec.template.metadata.annotations`). */
+  patchPodTemplateAnnotations(target: WorkloadTarget, annotations: Readonly<Record<string, string>>): Promise<void>;
+  /** Read the workload's pod selector (`spec.selector.matchLabels`). */
+  readPodSelector(target: WorkloadTarget): Promise<Readonly<Record<string, string>>>;
+  /** Read the `/scale` subresource. */
+  readScale(target: WorkloadTarget): Promise<ScaleState>;
+  /** Write `spec.replicas` through `/scale`, guarded by `resourceVersion` (a stale one yields 409). */
+  writeScale(target: WorkloadTarget, replicas: number, resourceVersion: string): Promise<void>;
+  /** List the HorizontalPodAutoscalers (autoscaling/v2) of a namespace. */
+  listAutoscalers(namespace: string): Promise<readonly AutoscalerBounds[]>;
+  /** Create a NetworkPolicy (networking.k8s.io/v1). */
+  createNetworkPolicy(namespace: string, manifest: Manifest): Promise<void>;
+  /** List NetworkPolicies carrying a label selector. */
+  listNetworkPolicies(namespace: string, labelSelector: string): Promise<readonly OwnedObject[]>;
+  /** Delete a NetworkPolicy. */
+  deleteNetworkPolicy(namespace: string, name: string): Promise<void>;
+  /** Create a Job (batch/v1). */
+  createJob(namespace: string, manifest: Manifest): Promise<void>;
+  /** Create an Event (core/v1). */
+  createEvent(namespace: string, manifest: Manifest): Promise<void>;
+}
+
+/** A failed API call; `status` is the HTTP status, or 0 for a timeout or a connection error. */
+export class ClusterError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ClusterError';
+  }
+
+  /** Whether trying again may succeed: conflicts, throttling, server errors and timeouts. */
+  get retriable(): boolean {
+    return this.status === 0 || this.status === 409 || this.status === 429 || this.status >= 500;
+  }
+
+  /** Whether the request may have been applied although it failed (timeout, 5xx). */
+  get ambiguous(): boolean {
+    return this.status === 0 || this.status >= 500;
+  }
+}
+
+/** Turn anything thrown by an API call into a `ClusterError`. */
+export function asClusterError(e: unknown): ClusterError {
+  if (e instanceof ClusterError) return e;
+  return new ClusterError(0, e instanceof Error ? e.message : String(e));
+}
+
+/** Backoff settings for `withRetry`. */
+export interface RetryOptions {
+  /** Total tries including the first. @default 5 */
+  readonly attempts?: number;
+  /** First delay in milliseconds, doubled each time, with ±20% jitter. @default 100 */
+  readonly baseDelayMs?: number;
+  /** Largest delay in milliseconds. @default 2000 */
+  readonly maxDelayMs?: number;
+  /** Sleep function (tests pass a fake). @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Called before each retry with the error and the delay. @default - nothing */
+  readonly onRetry?: (error: ClusterError, attempt: number, delayMs: number) => void;
+}
+
+/** Result of `withRetry`: the value and how many tries it took. */
+export interface Retried<T> {
+  readonly value: T;
+  readonly tries: number;
+}
+
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Run `op` until it succeeds, retrying retriable `ClusterError`s (409, 429, 5xx, timeouts) with
+ * exponential backoff; other errors (403, 404, 422, …) are thrown at once. `op` receives the try
+ * number (1-based) and must be idempotent: the controller's operations are (fixed annotation
+ * values, deterministic object names, resourceVersion-guarded scale writes).
+ */
+export async function withRetry<T>(op: (tryNumber: number) => Promise<T>, options: RetryOptions = {}): Promise<Retried<T>> {
+  const attempts = options.attempts ?? 5;
+  const base = options.baseDelayMs ?? 100;
+  const max = options.maxDelayMs ?? 2000;
+  const sleep = options.sleep ?? realSleep;
+  for (let tryNumber = 1; ; tryNumber++) {
+    try {
+      return { value: await op(tryNumber), tries: tryNumber };
+    } catch (e) {
+      const err = asClusterError(e);
+      if (!err.retriable || tryNumber >= attempts) throw Object.assign(err, { tries: tryNumber });
+      const delay = Math.min(max, base * 2 ** (tryNumber - 1)) * (0.8 + Math.random() * 0.4);
+      options.onRetry?.(err, tryNumber, Math.round(delay));
+      await sleep(delay);
+    }
+  }
+}

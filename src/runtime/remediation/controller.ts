@@ -1,0 +1,166 @@
+/**
+ * The controller: decisions for each alert of a notification, actions in the background, and an
+ * audit record for every decision.
+ */
+import { RemediationPolicy } from '../../remediation/policy';
+import { ActionOutcome, ActionRunner, eventSubject } from './actions';
+import { AuditLog, EventRecorder, RemediationMetrics } from './audit';
+import { ClusterApi, RetryOptions, withRetry } from './cluster';
+import { DedupStore } from './dedup';
+import { Decision, DecisionEngine, DecisionName } from './engine';
+import { EXPIRES_AT_ANNOTATION, OWNED_SELECTOR } from './manifests';
+import { WebhookPayload } from './webhook';
+
+/** Settings of `RemediationController`. */
+export interface ControllerOptions {
+  readonly policy: RemediationPolicy;
+  readonly cluster: ClusterApi;
+  /** Overrides the policy's `safety.dryRun`. @default - the policy's */
+  readonly dryRun?: boolean;
+  /** Backoff for API calls. @default 5 tries from 100 ms, doubling, at most 2 s apart */
+  readonly retry?: RetryOptions;
+  /** Audit log. @default JSON lines on stdout */
+  readonly log?: AuditLog;
+  /** Metrics. @default a fresh registry with process metrics */
+  readonly metrics?: RemediationMetrics;
+  /** Dedup store. @default 24 h TTL, 100,000 entries */
+  readonly dedup?: DedupStore;
+  /** Name reported in Events (`reportingInstance`). @default 'remediation-controller' */
+  readonly instance?: string;
+}
+
+/** The short summary returned to Alertmanager for each alert. */
+export interface AlertReceipt {
+  readonly fingerprint: string;
+  readonly decision: Decision['decision'];
+}
+
+const EVENT_REASON: Readonly<Record<ActionOutcome['result'], string>> = {
+  success: 'RemediationSucceeded',
+  noop: 'RemediationNoChange',
+  dry_run: 'RemediationDryRun',
+  failure: 'RemediationFailed',
+};
+
+const DECISION_OF: Readonly<Record<ActionOutcome['result'], DecisionName>> = {
+  success: 'acted',
+  noop: 'noop',
+  dry_run: 'dry_run',
+  failure: 'failed',
+};
+
+/** Ties the engine, the actions and the audit together. */
+export class RemediationController {
+  readonly metrics: RemediationMetrics;
+  readonly engine: DecisionEngine;
+  private readonly log: AuditLog;
+  private readonly runner: ActionRunner;
+  private readonly events: EventRecorder;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly options: ControllerOptions) {
+    this.metrics = options.metrics ?? new RemediationMetrics(true);
+    this.log = options.log ?? new AuditLog();
+    this.engine = new DecisionEngine(options.policy, { ...(options.dryRun !== undefined ? { dryRun: options.dryRun } : {}), ...(options.dedup ? { dedup: options.dedup } : {}) });
+    this.runner = new ActionRunner(options.cluster, options.policy, { ...(options.retry ? { retry: options.retry } : {}) });
+    this.events = new EventRecorder(options.cluster, this.metrics, this.log, options.instance ?? 'remediation-controller', options.retry);
+  }
+
+  /** Actions and Events still running. */
+  get pending(): number {
+    return this.inFlight.size;
+  }
+
+  /** Decide about every alert of the notification; actions continue in the background. */
+  handle(payload: WebhookPayload): AlertReceipt[] {
+    return payload.alerts.map((alert) => {
+      const d = this.engine.decide(alert, payload.groupKey);
+      if (d.decision === 'execute') this.track(this.execute(d));
+      else this.audit(d, d.decision);
+      return { fingerprint: alert.fingerprint, decision: d.decision };
+    });
+  }
+
+  /** Wait for running actions and Events, at most `timeoutMs`. Resolves to whether all finished. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight.size > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => (timer = setTimeout(r, left)))]);
+      clearTimeout(timer);
+    }
+    return true;
+  }
+
+  /** Delete the controller's block NetworkPolicies whose expiry has passed, in every allowed namespace. */
+  async sweepExpiredBlocks(now: Date = new Date()): Promise<number> {
+    let deleted = 0;
+    for (const ns of this.options.policy.safety.allowedNamespaces) {
+      try {
+        const owned = (await withRetry(() => this.options.cluster.listNetworkPolicies(ns, OWNED_SELECTOR), this.options.retry)).value;
+        for (const np of owned) {
+          const expires = Date.parse(np.annotations[EXPIRES_AT_ANNOTATION] ?? '');
+          if (Number.isNaN(expires) || expires > now.getTime()) continue;
+          await withRetry(async () => {
+            try {
+              await this.options.cluster.deleteNetworkPolicy(ns, np.name);
+            } catch (e) {
+              if ((e as { status?: number }).status !== 404) throw e;
+            }
+          }, this.options.retry);
+          deleted++;
+          this.metrics.sweeps.inc();
+          this.log.log('info', 'expired block removed', { namespace: ns, networkPolicy: np.name, expiredAt: new Date(expires).toISOString() });
+        }
+      } catch (e) {
+        this.log.log('warn', 'sweep failed', { namespace: ns, error: (e as Error).message });
+      }
+    }
+    this.engine.prune();
+    return deleted;
+  }
+
+  private track(p: Promise<void>): void {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  private async execute(d: Decision): Promise<void> {
+    const started = Date.now();
+    const outcome = await this.runner.run(d);
+    this.engine.complete(d, outcome.result === 'failure' ? 'failure' : 'success', outcome.permanent);
+    const decision = DECISION_OF[outcome.result];
+    this.audit(d, decision, { result: outcome.result, detail: outcome.detail, tries: outcome.tries, durationMs: Date.now() - started });
+    await this.events.record(outcome.subject, `${d.key}/${d.rule?.name}`, EVENT_REASON[outcome.result], `${d.rule?.name} for alert ${d.alert.labels.alertname ?? d.key}: ${outcome.detail}`, outcome.result === 'failure');
+  }
+
+  private audit(d: Decision, decision: DecisionName, extra: Readonly<Record<string, unknown>> = {}): void {
+    this.metrics.decisions.inc({ decision });
+    const action = d.rule?.action.type;
+    if (action !== undefined) {
+      const result = typeof extra.result === 'string' ? extra.result : decision.startsWith('refused_') ? 'refused' : undefined;
+      if (result !== undefined) this.metrics.actions.inc({ action, result });
+    }
+    const subject = eventSubject(d);
+    this.log.decision({
+      decision,
+      reason: d.reason,
+      alertname: d.alert.labels.alertname ?? '',
+      fingerprint: d.alert.fingerprint,
+      startsAt: d.alert.startsAt,
+      groupKey: d.groupKey,
+      ...(d.rule !== undefined ? { rule: d.rule.name, action } : {}),
+      ...(subject !== undefined ? { target: subject } : {}),
+      ...(d.sourceIp !== undefined ? { sourceIp: d.sourceIp } : {}),
+      dryRun: d.dryRun,
+      ...extra,
+    });
+    // Refusals for a known target in an allowed namespace are worth an Event on that target.
+    const eventWorthy = decision === 'refused_cooldown' || decision === 'refused_max_attempts' || decision === 'refused_rate_namespace' || decision === 'refused_rate_global';
+    if (eventWorthy && subject !== undefined) {
+      this.track(this.events.record(subject, `${d.key}/${decision}`, 'RemediationRefused', `${d.rule?.name}: ${d.reason}`, true));
+    }
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * `ClusterApi` over @kubernetes/client-node. The package is ESM-only, so it is loaded with a real
+ * dynamic `import()` when the controller starts (never by unit tests, which use the interface).
+ */
+import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+import { WorkloadTarget } from '../../remediation/policy';
+import { AutoscalerBounds, ClusterApi, ClusterError, Manifest, OwnedObject, ScaleState } from './cluster';
+
+/** Where the client configuration comes from. */
+export interface KubeClusterOptions {
+  /** A kubeconfig file. @default - $KUBECONFIG, else the in-cluster service account, else ~/.kube/config */
+  readonly kubeconfig?: string;
+  /** Timeout of one API request in milliseconds. @default 5000 */
+  readonly requestTimeoutMs?: number;
+}
+
+/** The per-call options parameter of the generated API methods. */
+type CallOptions = Parameters<K8s.CoreV1Api['createNamespacedEvent']>[1];
+/** The request context handed to a middleware. */
+interface RequestContext {
+  setSignal(signal: AbortSignal): void;
+  setHeaderParam(key: string, value: string): void;
+}
+
+function toClusterError(e: unknown, what: string): ClusterError {
+  const err = e as { code?: unknown; body?: unknown; name?: string; message?: string };
+  if (typeof err.code === 'number') {
+    let detail = '';
+    try {
+      const body = typeof err.body === 'string' ? (JSON.parse(err.body) as { message?: string }) : (err.body as { message?: string } | undefined);
+      detail = body?.message ?? '';
+    } catch {
+      detail = String(err.body).slice(0, 200);
+    }
+    return new ClusterError(err.code, `${what}: ${detail || `HTTP ${err.code}`}`);
+  }
+  const timedOut = err.name === 'AbortError' || err.name === 'TimeoutError' || /abort|timeout/i.test(err.message ?? '');
+  return new ClusterError(0, `${what}: ${timedOut ? 'request timed out' : (err.message ?? String(e))}`);
+}
+
+/** Load the client and build a `ClusterApi`. */
+export async function createKubeCluster(options: KubeClusterOptions = {}): Promise<ClusterApi> {
+  const k8s = await import('@kubernetes/client-node');
+  const kc = new k8s.KubeConfig();
+  if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig);
+  else kc.loadFromDefault();
+  return new KubeCluster(k8s, kc, options.requestTimeoutMs ?? 5000);
+}
+
+class KubeCluster implements ClusterApi {
+  private readonly apps: K8s.AppsV1Api;
+  private readonly autoscaling: K8s.AutoscalingV2Api;
+  private readonly networking: K8s.NetworkingV1Api;
+  private readonly batch: K8s.BatchV1Api;
+  private readonly core: K8s.CoreV1Api;
+  private readonly mergePatch: string;
+
+  constructor(
+    k8s: typeof K8s,
+    kc: K8s.KubeConfig,
+    private readonly timeoutMs: number,
+  ) {
+    this.apps = kc.makeApiClient(k8s.AppsV1Api);
+    this.autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
+    this.networking = kc.makeApiClient(k8s.NetworkingV1Api);
+    this.batch = kc.makeApiClient(k8s.BatchV1Api);
+    this.core = kc.makeApiClient(k8s.CoreV1Api);
+    this.mergePatch = k8s.PatchStrategy.MergePatch;
+  }
+
+  /** Per-call options: a request timeout, and the merge-patch content type for patches. */
+  private opts(patch = false): CallOptions {
+    const timeoutMs = this.timeoutMs;
+    const mergePatch = this.mergePatch;
+    // The object-parameter API wraps call-time middleware as promise middleware at run time
+    // although its declared type is the observable kind: hence the cast.
+    const mw = {
+      pre: async (ctx: RequestContext) => {
+        ctx.setSignal(AbortSignal.timeout(timeoutMs));
+        if (patch) ctx.setHeaderParam('Content-Type', mergePatch);
+        return ctx;
+      },
+      post: async <R>(r: R) => r,
+    };
+    return { middleware: [mw], middlewareMergeStrategy: 'append' } as unknown as CallOptions;
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw toClusterError(e, what);
+    }
+  }
+
+  async patchPodTemplateAnnotations(t: WorkloadTarget, annotations: Readonly<Record<string, string>>): Promise<void> {
+    const body = { spec: { template: { metadata: { annotations } } } };
+    const p = { name: t.name, namespace: t.namespace, body };
+    await this.call(`patch ${t.kind} ${t.namespace}/${t.name}`, () =>
+      t.kind === 'Deployment' ? this.apps.patchNamespacedDeployment(p, this.opts(true)) : this.apps.patchNamespacedStatefulSet(p, this.opts(true)),
+    );
+  }
+
+  async readPodSelector(t: WorkloadTarget): Promise<Readonly<Record<string, string>>> {
+    const p = { name: t.name, namespace: t.namespace };
+    const obj = await this.call(`get ${t.kind} ${t.namespace}/${t.name}`, () =>
+      t.kind === 'Deployment' ? this.apps.readNamespacedDeployment(p, this.opts()) : this.apps.readNamespacedStatefulSet(p, this.opts()),
+    );
+    return obj.spec?.selector.matchLabels ?? {};
+  }
+
+  async readScale(t: WorkloadTarget): Promise<ScaleState> {
+    const p = { name: t.name, namespace: t.namespace };
+    const s = await this.call(`get ${t.kind} ${t.namespace}/${t.name}/scale`, () =>
+      t.kind === 'Deployment' ? this.apps.readNamespacedDeploymentScale(p, this.opts()) : this.apps.readNamespacedStatefulSetScale(p, this.opts()),
+    );
+    return { replicas: s.spec?.replicas ?? 0, resourceVersion: s.metadata?.resourceVersion ?? '' };
+  }
+
+  async writeScale(t: WorkloadTarget, replicas: number, resourceVersion: string): Promise<void> {
+    const p = { name: t.name, namespace: t.namespace, body: { metadata: { resourceVersion }, spec: { replicas } } };
+    await this.call(`patch ${t.kind} ${t.namespace}/${t.name}/scale`, () =>
+      t.kind === 'Deployment' ? this.apps.patchNamespacedDeploymentScale(p, this.opts(true)) : this.apps.patchNamespacedStatefulSetScale(p, this.opts(true)),
+    );
+  }
+
+  async listAutoscalers(namespace: string): Promise<readonly AutoscalerBounds[]> {
+    const list = await this.call(`list horizontalpodautoscalers in ${namespace}`, () => this.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }, this.opts()));
+    return list.items.map((h) => ({
+      name: h.metadata?.name ?? '',
+      targetKind: h.spec?.scaleTargetRef.kind ?? '',
+      targetName: h.spec?.scaleTargetRef.name ?? '',
+      minReplicas: h.spec?.minReplicas ?? 1,
+      maxReplicas: h.spec?.maxReplicas ?? Number.MAX_SAFE_INTEGER,
+    }));
+  }
+
+  async createNetworkPolicy(namespace: string, manifest: Manifest): Promise<void> {
+    await this.call(`create networkpolicy in ${namespace}`, () => this.networking.createNamespacedNetworkPolicy({ namespace, body: manifest as K8s.V1NetworkPolicy }, this.opts()));
+  }
+
+  async listNetworkPolicies(namespace: string, labelSelector: string): Promise<readonly OwnedObject[]> {
+    const list = await this.call(`list networkpolicies in ${namespace}`, () => this.networking.listNamespacedNetworkPolicy({ namespace, labelSelector }, this.opts()));
+    return list.items.map((n) => ({ namespace, name: n.metadata?.name ?? '', annotations: n.metadata?.annotations ?? {} }));
+  }
+
+  async deleteNetworkPolicy(namespace: string, name: string): Promise<void> {
+    await this.call(`delete networkpolicy ${namespace}/${name}`, () => this.networking.deleteNamespacedNetworkPolicy({ namespace, name }, this.opts()));
+  }
+
+  async createJob(namespace: string, manifest: Manifest): Promise<void> {
+    await this.call(`create job in ${namespace}`, () => this.batch.createNamespacedJob({ namespace, body: manifest as K8s.V1Job }, this.opts()));
+  }
+
+  async createEvent(namespace: string, manifest: Manifest): Promise<void> {
+    await this.call(`create event in ${namespace}`, () => this.core.createNamespacedEvent({ namespace, body: manifest as unknown as K8s.CoreV1Event }, this.opts()));
+  }
+}
