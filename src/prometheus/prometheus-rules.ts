@@ -1,6 +1,6 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
-import { PrometheusRule, PrometheusRuleSpec } from '../../imports/prometheusrule-monitoring.coreos.com';
+import { PrometheusRule, PrometheusRuleSpec, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrule-monitoring.coreos.com';
 import { COLLECT_LABELS, recommendedLabels } from '../core/labels';
 import { objectName } from '../core/naming';
 import { validateDnsLabel, validateDnsSubdomain } from '../core/validation';
@@ -62,7 +62,7 @@ export class PrometheusRules extends Construct {
         labels: recommendedLabels({ name: 'prometheus-rules', component: 'rules', instance: this.name, tenant: this.tenant }, { ...props.labels, ...COLLECT_LABELS }),
       },
       // Rendered at synth so groups added after construction are included; a boundary cast to the generated type.
-      spec: Lazy.any({ produce: () => ({ groups: this.renderGroups() }) }) as unknown as PrometheusRuleSpec,
+      spec: Lazy.any({ produce: () => toSpec(this.renderGroups()) }) as unknown as PrometheusRuleSpec,
     });
   }
 
@@ -91,4 +91,14 @@ export class PrometheusRules extends Construct {
   private render(groups: ReadonlyArray<RuleGroup>): RenderedGroup[] {
     return renderRuleGroups(groups, { tenant: this.tenant, commonLabels: this.ruleLabels, location: this });
   }
+}
+
+/** The generated class serializes `expr` from its int-or-string wrapper; wrap every expression. */
+function toSpec(groups: RenderedGroup[]): PrometheusRuleSpec {
+  return {
+    groups: groups.map((g) => ({
+      ...g,
+      rules: g.rules.map((r) => ({ ...r, expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr) })),
+    })),
+  };
 }

@@ -1,0 +1,2 @@
+export * from './tenant-namespace';
+export * from './tenant-monitoring-stack';

@@ -1,0 +1,116 @@
+import { Construct } from 'constructs';
+import { ServiceMonitor, ServiceMonitorSpecEndpointsRelabelingsAction } from '../../imports/servicemonitor-monitoring.coreos.com';
+import { Duration } from '../core/duration';
+import { EnvironmentProfile } from '../core/environment';
+import { COLLECT_LABELS, recommendedLabels, TENANT_LABEL } from '../core/labels';
+import { ResolvedTenant, resolveTenant, TenantSpec } from '../core/tenant';
+import { ValidationError } from '../core/errors';
+import { validateDnsLabel } from '../core/validation';
+import { RuleGroup } from '../prometheus/model';
+import { PrometheusRules } from '../prometheus/prometheus-rules';
+import { TenantNamespace } from './tenant-namespace';
+
+/** How the tenant's applications are scraped. */
+export interface ApplicationScrapeOptions {
+  /** Label that marks a tenant Service for scraping (value `"true"`). @default 'monitoring.cdk8s.io/scrape' */
+  readonly selectorLabel?: string;
+  /** Named Service port that serves metrics. @default 'metrics' */
+  readonly port?: string;
+  /** HTTP path of the metrics endpoint. @default '/metrics' */
+  readonly path?: string;
+  /** Scrape interval. @default - the environment's scrape interval */
+  readonly interval?: Duration;
+}
+
+/** Properties of `TenantMonitoringStack`. */
+export interface TenantMonitoringStackProps {
+  /** The tenant. Its id must be a DNS-1123 label: it names the namespace. */
+  readonly tenant: TenantSpec;
+  /** The environment profile (dev, staging, prod or your own). */
+  readonly environment: EnvironmentProfile;
+  /** The namespace of the shared monitoring platform. @default 'monitoring' */
+  readonly monitoringNamespace?: string;
+  /** How the tenant's applications are scraped. @default - Services labelled `monitoring.cdk8s.io/scrape: "true"`, port `metrics`, `/metrics` */
+  readonly scrape?: ApplicationScrapeOptions;
+  /** Rule groups of the tenant's own, added to the defaults. Tenant-scoped unless a group says otherwise. @default - none */
+  readonly ruleGroups?: ReadonlyArray<RuleGroup>;
+}
+
+/**
+ * Everything one tenant gets, composed: an isolated namespace (PSS restricted, quotas, limits,
+ * default-deny network policies), a ServiceMonitor for the tenant's applications that stamps the
+ * tenant label on every series, and the tenant's PrometheusRules, scoped to the tenant.
+ *
+ * It is a `Construct`, not a `Chart`, so one environment chart can hold many tenants.
+ */
+export class TenantMonitoringStack extends Construct {
+  /** The validated tenant with defaults applied. */
+  public readonly tenant: ResolvedTenant;
+  /** The environment profile. */
+  public readonly environment: EnvironmentProfile;
+  /** The tenant's namespace. */
+  public readonly namespace: string;
+  /** The tenant's rules; add groups with `rules.addGroup()`. */
+  public readonly rules: PrometheusRules;
+
+  constructor(scope: Construct, id: string, props: TenantMonitoringStackProps) {
+    super(scope, id);
+    this.tenant = resolveTenant(props.tenant, this);
+    this.environment = props.environment;
+    this.namespace = this.tenant.id;
+    const monitoringNamespace = validateDnsLabel(props.monitoringNamespace ?? 'monitoring', this, 'monitoringNamespace');
+    if (monitoringNamespace === this.namespace) {
+      throw new ValidationError(this, 'tenant.id', this.tenant.id, `a tenant id other than the monitoring namespace "${monitoringNamespace}"`);
+    }
+    const environmentLabels = { environment: props.environment.name };
+
+    new TenantNamespace(this, 'Namespace', { tenant: this.tenant, monitoringNamespace });
+
+    const scrape = props.scrape ?? {};
+    const selectorLabel = scrape.selectorLabel ?? 'monitoring.cdk8s.io/scrape';
+    new ServiceMonitor(this, 'Applications', {
+      metadata: {
+        name: 'tenant-applications',
+        namespace: this.namespace,
+        labels: recommendedLabels({ name: 'tenant-applications', component: 'scrape', instance: this.tenant.id, tenant: this.tenant.id }, COLLECT_LABELS),
+      },
+      spec: {
+        selector: { matchLabels: { [selectorLabel]: 'true' } },
+        namespaceSelector: { matchNames: [this.namespace] },
+        endpoints: [{
+          port: scrape.port ?? 'metrics',
+          path: scrape.path ?? '/metrics',
+          interval: (scrape.interval ?? props.environment.scrapeInterval).toPrometheus(),
+          honorLabels: false,
+          // Every series gets the tenant label, so tenant-scoped rules and dashboards can select on it.
+          relabelings: [{ action: ServiceMonitorSpecEndpointsRelabelingsAction.REPLACE, targetLabel: TENANT_LABEL, replacement: this.tenant.id }],
+        }],
+      },
+    });
+
+    this.rules = new PrometheusRules(this, 'Rules', {
+      namespace: this.namespace,
+      name: 'tenant-rules',
+      tenant: this.tenant.id,
+      ruleLabels: environmentLabels,
+      groups: [...baselineRuleGroups(), ...(props.ruleGroups ?? [])],
+    });
+  }
+}
+
+/** The rules every tenant gets regardless of rule packs: its scrape targets are up. */
+export function baselineRuleGroups(): RuleGroup[] {
+  return [{
+    name: 'tenant-baseline',
+    rules: [{
+      alert: 'TenantTargetDown',
+      expr: 'up == 0',
+      for: Duration.minutes(5),
+      severity: 'warning',
+      summary: 'Scrape target {{ $labels.instance }} of tenant {{ $labels.tenant }} is down',
+      description: 'Prometheus has not been able to scrape {{ $labels.job }} on {{ $labels.instance }} for 5 minutes; its metrics and alerts are blind.',
+      runbookUrl: 'https://github.com/cdk8s-tenant-monitoring/cdk8s-tenant-monitoring/blob/main/docs/runbooks/TenantTargetDown.md',
+    }],
+  }];
+}
+

@@ -1,0 +1,122 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { recommendedLabels, TENANT_LABEL, TENANT_NAMESPACE_LABEL } from '../core/labels';
+import { ResolvedTenant } from '../core/tenant';
+
+/** Properties of `TenantNamespace`. */
+export interface TenantNamespaceProps {
+  /** The validated tenant. */
+  readonly tenant: ResolvedTenant;
+  /** The namespace the shared monitoring components run in (allowed to scrape the tenant). */
+  readonly monitoringNamespace: string;
+  /** Extra labels for every object. @default - none */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** Ports of the shared platform that tenant workloads may send telemetry to (OTLP gRPC/HTTP, Pushgateway). */
+export const TELEMETRY_PORTS: ReadonlyArray<number> = [4317, 4318, 9091];
+
+/**
+ * A tenant's isolated namespace: Pod Security Standards `restricted` enforced, a ResourceQuota
+ * and a LimitRange from the tenant's quotas, and default-deny ingress and egress NetworkPolicies
+ * that let through only DNS, scraping by the monitoring namespace, and telemetry to it.
+ */
+export class TenantNamespace extends Construct {
+  /** The namespace name (the tenant id). */
+  public readonly name: string;
+
+  constructor(scope: Construct, id: string, props: TenantNamespaceProps) {
+    super(scope, id);
+    const t = props.tenant;
+    const q = t.quotas;
+    this.name = t.id;
+    const labels = (component: string) => recommendedLabels({ name: 'tenant-namespace', component, instance: t.id, tenant: t.id }, props.labels);
+
+    new k8s.KubeNamespace(this, 'Resource', {
+      metadata: {
+        name: t.id,
+        labels: {
+          ...labels('namespace'),
+          [TENANT_LABEL]: t.id,
+          [TENANT_NAMESPACE_LABEL]: 'true',
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce-version': 'latest',
+          'pod-security.kubernetes.io/audit': 'restricted',
+          'pod-security.kubernetes.io/warn': 'restricted',
+        },
+        annotations: { 'monitoring.cdk8s.io/display-name': t.displayName, 'monitoring.cdk8s.io/team': t.contacts.team },
+      },
+    });
+
+    const quantity = (v: string) => k8s.Quantity.fromString(v);
+    new k8s.KubeResourceQuota(this, 'Quota', {
+      metadata: { name: 'tenant-quota', namespace: t.id, labels: labels('quota') },
+      spec: {
+        hard: {
+          'requests.cpu': quantity(q.requestsCpu),
+          'requests.memory': quantity(q.requestsMemory),
+          'limits.cpu': quantity(q.limitsCpu),
+          'limits.memory': quantity(q.limitsMemory),
+          'requests.storage': quantity(q.requestsStorage),
+          'pods': quantity(String(q.pods)),
+          'services': quantity(String(q.services)),
+          'configmaps': quantity(String(q.configMaps)),
+          'secrets': quantity(String(q.secrets)),
+          'persistentvolumeclaims': quantity(String(q.persistentVolumeClaims)),
+          'services.loadbalancers': quantity('0'),
+          'services.nodeports': quantity('0'),
+        },
+      },
+    });
+
+    new k8s.KubeLimitRange(this, 'Limits', {
+      metadata: { name: 'tenant-limits', namespace: t.id, labels: labels('limits') },
+      spec: {
+        limits: [{
+          type: 'Container',
+          min: { cpu: quantity(q.containerMinCpu), memory: quantity(q.containerMinMemory) },
+          max: { cpu: quantity(q.containerMaxCpu), memory: quantity(q.containerMaxMemory) },
+          defaultRequest: { cpu: quantity(q.defaultRequestCpu), memory: quantity(q.defaultRequestMemory) },
+          default: { cpu: quantity(q.defaultLimitCpu), memory: quantity(q.defaultLimitMemory) },
+        }],
+      },
+    });
+
+    const monitoringPeer: k8s.NetworkPolicyPeer = {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': props.monitoringNamespace } },
+    };
+    new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
+      metadata: { name: 'default-deny-all', namespace: t.id, labels: labels('network-policy') },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    });
+    new k8s.KubeNetworkPolicy(this, 'AllowDns', {
+      metadata: { name: 'allow-dns-egress', namespace: t.id, labels: labels('network-policy') },
+      spec: {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [{
+          to: [{
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+            podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+          }],
+          ports: [
+            { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+            { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
+          ],
+        }],
+      },
+    });
+    new k8s.KubeNetworkPolicy(this, 'AllowScrape', {
+      metadata: { name: 'allow-monitoring-scrape', namespace: t.id, labels: labels('network-policy') },
+      spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [monitoringPeer] }] },
+    });
+    new k8s.KubeNetworkPolicy(this, 'AllowTelemetry', {
+      metadata: { name: 'allow-telemetry-egress', namespace: t.id, labels: labels('network-policy') },
+      spec: {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [{ to: [monitoringPeer], ports: TELEMETRY_PORTS.map((p) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(p) })) }],
+      },
+    });
+  }
+}
