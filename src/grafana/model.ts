@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import type { Dashboard, Panel, RowPanel } from '@grafana/grafana-foundation-sdk/dashboard';
+
+export { RULE_METRICS, DOCUMENTED_METRICS, isTenantScopedMetric } from './metrics';
+export type { RuleMetric, DocumentedMetric, Exporter, MetricScope } from './metrics';
+
+/** Grafana's limit on the length of a dashboard UID. */
+export const GRAFANA_UID_MAX_LENGTH = 40;
+
+/** The UIDs of the Grafana datasources the dashboards query. */
+export interface DashboardDatasourceUids {
+  /**
+   * Prometheus (or a Prometheus-compatible long-term store).
+   * @default 'prometheus'
+   */
+  readonly prometheus?: string;
+  /**
+   * Elasticsearch datasource over the audit data streams.
+   * @default 'elasticsearch-audit'
+   */
+  readonly audit?: string;
+}
+
+/** Thresholds the panels colour against; one place, like a monitoring mixin's config object. */
+export interface DashboardThresholds {
+  /**
+   * Latency objective in seconds (p95 and p99 panels turn red above it).
+   * @default 0.2
+   */
+  readonly latencySloSeconds?: number;
+  /**
+   * Highest acceptable error ratio (0–1).
+   * @default 0.001 (0.1 %)
+   */
+  readonly errorRatio?: number;
+  /**
+   * Availability target (0–1), also the SLO objective used for burn rates.
+   * @default 0.999 (99.9 %)
+   */
+  readonly uptimeTarget?: number;
+  /**
+   * Expected throughput in requests per second (drawn as a target line).
+   * @default 100
+   */
+  readonly throughputTargetRps?: number;
+  /**
+   * Drift score above which a feature counts as drifted.
+   * @default 0.2
+   */
+  readonly driftScore?: number;
+  /**
+   * Anomaly z-score above which a series counts as anomalous.
+   * @default 3
+   */
+  readonly anomalyZscore?: number;
+}
+
+/** What every dashboard function takes. */
+export interface DashboardContext {
+  /**
+   * Tenant the dashboard is for: its `tenant` variable is fixed to this value and every query filters on it.
+   * @default - a platform-wide dashboard with a `tenant` variable listing all tenants
+   */
+  readonly tenant?: string;
+  /**
+   * Datasource UIDs.
+   * @default - the UIDs in DEFAULT_DATASOURCE_UIDS
+   */
+  readonly datasources?: DashboardDatasourceUids;
+  /**
+   * Thresholds.
+   * @default - the defaults of each DashboardThresholds field
+   */
+  readonly thresholds?: DashboardThresholds;
+}
+
+/** Datasource UIDs used when the context does not name them. */
+export const DEFAULT_DATASOURCE_UIDS: Required<DashboardDatasourceUids> = { prometheus: 'prometheus', audit: 'elasticsearch-audit' };
+
+/** Threshold values used when the context does not set them. */
+export const DEFAULT_THRESHOLDS: Required<DashboardThresholds> = {
+  latencySloSeconds: 0.2,
+  errorRatio: 0.001,
+  uptimeTarget: 0.999,
+  throughputTargetRps: 100,
+  driftScore: 0.2,
+  anomalyZscore: 3,
+};
+
+/** A {@link DashboardContext} with every default applied and every value checked. */
+export interface ResolvedDashboardContext {
+  /** Tenant, or `undefined` for platform-wide. */
+  readonly tenant: string | undefined;
+  /** Datasource UIDs. */
+  readonly datasources: Required<DashboardDatasourceUids>;
+  /** Thresholds. */
+  readonly thresholds: Required<DashboardThresholds>;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Apply defaults and check a dashboard context.
+ *
+ * @throws Error naming the field, the value and what is allowed.
+ */
+export function resolveDashboardContext(ctx: DashboardContext): ResolvedDashboardContext {
+  if (ctx.tenant !== undefined && (!DNS_LABEL.test(ctx.tenant) || ctx.tenant.length > 63)) {
+    throw new Error(`DashboardContext.tenant: '${ctx.tenant}' is not a DNS label (lowercase letters, digits and '-', at most 63 characters)`);
+  }
+  const thresholds = { ...DEFAULT_THRESHOLDS, ...ctx.thresholds };
+  for (const field of ['errorRatio', 'uptimeTarget'] as const) {
+    const v = thresholds[field];
+    if (!(v > 0 && v < 1)) {
+      throw new Error(`DashboardContext.thresholds.${field}: ${v} must be a ratio strictly between 0 and 1`);
+    }
+  }
+  for (const field of ['latencySloSeconds', 'throughputTargetRps', 'driftScore', 'anomalyZscore'] as const) {
+    const v = thresholds[field];
+    if (!(Number.isFinite(v) && v > 0)) {
+      throw new Error(`DashboardContext.thresholds.${field}: ${v} must be a positive number`);
+    }
+  }
+  const datasources = { ...DEFAULT_DATASOURCE_UIDS, ...ctx.datasources };
+  for (const [field, uid] of Object.entries(datasources)) {
+    if (!/^[a-zA-Z0-9_-]{1,40}$/.test(uid)) {
+      throw new Error(`DashboardContext.datasources.${field}: '${uid}' is not a Grafana UID (1–40 of a-z, A-Z, 0-9, '-', '_')`);
+    }
+  }
+  return { tenant: ctx.tenant, datasources, thresholds };
+}
+
+/**
+ * Shorten a UID to Grafana's 40 characters: UIDs that fit are kept, longer ones keep their first 31 characters and
+ * end with 8 hex characters of the SHA-256 of the whole UID, so they stay deterministic and distinct.
+ */
+export function fitGrafanaUid(uid: string): string {
+  if (uid.length <= GRAFANA_UID_MAX_LENGTH) {
+    return uid;
+  }
+  const hash = createHash('sha256').update(uid).digest('hex').slice(0, 8);
+  return `${uid.slice(0, GRAFANA_UID_MAX_LENGTH - 9)}-${hash}`;
+}
+
+/**
+ * The UID of a dashboard: `tm-<name>` platform-wide, `tm-<tenant>_<name>` for a tenant (tenant ids never contain
+ * `_`, so the two forms cannot collide), shortened with a hash beyond 40 characters. It is a public contract:
+ * links and bookmarks use it.
+ */
+export function dashboardUid(name: string, tenant?: string): string {
+  return fitGrafanaUid(tenant === undefined ? `tm-${name}` : `tm-${tenant}_${name}`);
+}
+
+/** A PromQL query found in a dashboard, with where it is. */
+export interface DashboardQuery {
+  /** Title of the panel holding the query. */
+  readonly panel: string;
+  /** The query's refId. */
+  readonly refId: string;
+  /** The PromQL expression. */
+  readonly expr: string;
+}
+
+function panelsOf(dashboard: Dashboard): Panel[] {
+  const out: Panel[] = [];
+  for (const p of dashboard.panels ?? []) {
+    if (p.type === 'row') {
+      out.push(...(p as RowPanel).panels);
+    } else {
+      out.push(p as Panel);
+    }
+  }
+  return out;
+}
+
+/** Every PromQL expression of a dashboard's panels (rows included), in panel order. */
+export function listDashboardQueries(dashboard: Dashboard): readonly DashboardQuery[] {
+  const queries: DashboardQuery[] = [];
+  for (const panel of panelsOf(dashboard)) {
+    for (const target of panel.targets ?? []) {
+      // Targets are an open union in the SDK; a Prometheus query is the one carrying a string `expr`.
+      const t = target as { expr?: unknown; refId?: unknown };
+      if (typeof t.expr === 'string') {
+        queries.push({ panel: panel.title ?? '', refId: typeof t.refId === 'string' ? t.refId : '', expr: t.expr });
+      }
+    }
+  }
+  return queries;
+}
+
+/** Every panel of a dashboard except row headers, rows' children included. */
+export function listDashboardPanels(dashboard: Dashboard): readonly Panel[] {
+  return panelsOf(dashboard);
+}
+
+/**
+ * Serialize a dashboard the way it is stored in a ConfigMap or a GrafanaDashboard: compact JSON. Its length in
+ * bytes is what counts against the 1 MiB ConfigMap and 256 KiB annotation limits.
+ */
+export function renderDashboardJson(dashboard: Dashboard): string {
+  return JSON.stringify(dashboard);
+}
