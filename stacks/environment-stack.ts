@@ -44,10 +44,3 @@ export function createEnvironment(app: App, props: EnvironmentStackProps): Envir
   }
   return { tenants, charts };
 }
-
-/** Build an app for one environment (used by `stacks/main.ts`, tests and benchmarks). */
-export function buildEnvironmentApp(outdir: string, props: EnvironmentStackProps): App {
-  const app = new App({ outdir });
-  createEnvironment(app, props);
-  return app;
-}

@@ -2,42 +2,56 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ENVIRONMENTS } from '../src/core/environment';
-import { buildEnvironmentApp } from './environment-stack';
+import { App } from 'cdk8s';
+import { createEnvironment } from './environment-stack';
 import { readSettings } from './settings';
 import { EXAMPLE_TENANTS } from './tenants';
 
+/** One environment to synthesize: its name (the output folder) and how to build its app. */
+export interface EnvironmentBuild {
+  readonly name: string;
+  readonly build: (app: App) => void;
+}
+
 /**
- * The cdk8s app entry point (`npm run synth`). Every selected environment is synthesized into a
- * staging directory first; only when all succeed are they moved to `dist/<env>/`, so bad input
- * never leaves partial or stale manifests behind.
+ * Synthesize environments into `outputDir/<name>/`. Every environment is built and synthesized
+ * into a staging directory first; only when all succeed are they copied to the output, so bad
+ * input never leaves partial or stale manifests behind. Returns the written directories.
  */
-export function synthAll(env: NodeJS.ProcessEnv = process.env): string[] {
-  const settings = readSettings(env, Object.keys(ENVIRONMENTS));
-  const names = settings.environments ?? Object.keys(ENVIRONMENTS);
+export function synthToDirectory(outputDir: string, builds: ReadonlyArray<EnvironmentBuild>): string[] {
   const staging = fs.mkdtempSync(path.join(os.tmpdir(), 'tenant-monitoring-synth-'));
   try {
-    for (const name of names) {
-      const app = buildEnvironmentApp(path.join(staging, name), {
-        profile: ENVIRONMENTS[name],
-        tenants: EXAMPLE_TENANTS,
-        onlyTenant: settings.tenantId,
-        prometheusUrl: settings.prometheusUrl,
-        grafanaUrl: settings.grafanaUrl,
-      });
+    for (const b of builds) {
+      const app = new App({ outdir: path.join(staging, b.name) });
+      b.build(app);
       app.synth();
     }
-    const written: string[] = [];
-    fs.mkdirSync(settings.outputDir, { recursive: true });
-    for (const name of names) {
-      const target = path.join(settings.outputDir, name);
+    fs.mkdirSync(outputDir, { recursive: true });
+    return builds.map((b) => {
+      const target = path.join(outputDir, b.name);
       fs.rmSync(target, { recursive: true, force: true });
-      fs.cpSync(path.join(staging, name), target, { recursive: true });
-      written.push(target);
-    }
-    return written;
+      fs.cpSync(path.join(staging, b.name), target, { recursive: true });
+      return target;
+    });
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/** The cdk8s app entry point (`npm run synth`): the example tenants in every selected environment. */
+export function synthAll(env: NodeJS.ProcessEnv = process.env): string[] {
+  const settings = readSettings(env, Object.keys(ENVIRONMENTS));
+  const names = settings.environments ?? Object.keys(ENVIRONMENTS);
+  return synthToDirectory(settings.outputDir, names.map((name) => ({
+    name,
+    build: (app: App) => createEnvironment(app, {
+      profile: ENVIRONMENTS[name],
+      tenants: EXAMPLE_TENANTS,
+      onlyTenant: settings.tenantId,
+      prometheusUrl: settings.prometheusUrl,
+      grafanaUrl: settings.grafanaUrl,
+    }),
+  })));
 }
 
 if (require.main === module) {

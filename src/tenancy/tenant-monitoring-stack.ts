@@ -18,8 +18,8 @@ export interface ApplicationScrapeOptions {
   readonly port?: string;
   /** HTTP path of the metrics endpoint. @default '/metrics' */
   readonly path?: string;
-  /** Scrape interval. @default - the environment's scrape interval */
-  readonly interval?: Duration;
+  /** Scrape interval, as a `Duration` or a Prometheus duration string (`30s`). @default - the environment's scrape interval */
+  readonly interval?: Duration | string;
 }
 
 /** Properties of `TenantMonitoringStack`. */
@@ -68,6 +68,15 @@ export class TenantMonitoringStack extends Construct {
 
     const scrape = props.scrape ?? {};
     const selectorLabel = scrape.selectorLabel ?? 'monitoring.cdk8s.io/scrape';
+    const scrapeInterval = typeof scrape.interval === 'string'
+      ? Duration.parse(scrape.interval, this, 'scrape.interval')
+      : scrape.interval ?? props.environment.scrapeInterval;
+    if (scrapeInterval.toSeconds() < 1) {
+      throw new ValidationError(this, 'scrape.interval', scrapeInterval.toPrometheus(), 'a scrape interval of at least 1s');
+    }
+    if (scrape.port !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(scrape.port) || (scrape.port?.length ?? 0) > 15) {
+      throw new ValidationError(this, 'scrape.port', scrape.port, 'a Service port name: at most 15 lower-case letters, digits and -');
+    }
     new ServiceMonitor(this, 'Applications', {
       metadata: {
         name: 'tenant-applications',
@@ -80,7 +89,7 @@ export class TenantMonitoringStack extends Construct {
         endpoints: [{
           port: scrape.port ?? 'metrics',
           path: scrape.path ?? '/metrics',
-          interval: (scrape.interval ?? props.environment.scrapeInterval).toPrometheus(),
+          interval: scrapeInterval.toPrometheus(),
           honorLabels: false,
           // Every series gets the tenant label, so tenant-scoped rules and dashboards can select on it.
           relabelings: [{ action: ServiceMonitorSpecEndpointsRelabelingsAction.REPLACE, targetLabel: TENANT_LABEL, replacement: this.tenant.id }],

@@ -1,0 +1,78 @@
+import { stringify } from 'yaml';
+import { ENVIRONMENTS } from '../../src/core/environment';
+import { selectorLabelValues } from '../../src/prometheus/tenant-matcher';
+import { EXAMPLE_TENANTS } from '../../stacks/tenants';
+import { Manifest } from '../support/schema';
+import { ENVIRONMENT_NAMES, ofKind, synthEnvironment } from '../support/synth';
+
+type Spec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const spec = (o: Manifest): Spec => o.spec as Spec;
+
+describe.each(ENVIRONMENT_NAMES)('the %s environment', (env) => {
+  const { objects, byChart } = synthEnvironment(env);
+
+  test('matches the reviewed snapshot', () => {
+    // One snapshot per chart keeps diffs reviewable: a change shows up under the chart it touches.
+    for (const [chart, objs] of byChart) expect(stringify(objs)).toMatchSnapshot(chart);
+  });
+
+  test('labels every object with the environment and the recommended labels', () => {
+    for (const o of objects) {
+      expect(o.metadata.labels?.environment).toBe(env);
+      expect(o.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('cdk8s-tenant-monitoring');
+      expect(o.metadata.labels?.['app.kubernetes.io/part-of']).toBe('tenant-monitoring');
+    }
+  });
+
+  describe.each(EXAMPLE_TENANTS.map((t) => [t.id]))('tenant %s', (tenant) => {
+    const mine = byChart.get(`tenant-${tenant}`) as Manifest[];
+
+    test('has a namespace that enforces Pod Security "restricted"', () => {
+      const [ns] = ofKind(mine, 'Namespace');
+      expect(ns.metadata.name).toBe(tenant);
+      expect(ns.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted', tenant });
+    });
+
+    test('puts every namespaced object in its own namespace and labels it with the tenant', () => {
+      for (const o of mine.filter((x) => x.kind !== 'Namespace')) {
+        expect(o.metadata.namespace).toBe(tenant);
+        expect(o.metadata.labels?.['monitoring.cdk8s.io/tenant']).toBe(tenant);
+      }
+    });
+
+    test('has a quota on compute and object counts and a limit range', () => {
+      const [quota] = ofKind(mine, 'ResourceQuota');
+      expect(Object.keys(spec(quota).hard)).toEqual(expect.arrayContaining(['requests.cpu', 'limits.memory', 'pods', 'services', 'secrets', 'configmaps']));
+      const [limits] = ofKind(mine, 'LimitRange');
+      expect(spec(limits).limits[0]).toMatchObject({ type: 'Container' });
+      expect(Object.keys(spec(limits).limits[0])).toEqual(expect.arrayContaining(['min', 'max', 'default', 'defaultRequest']));
+    });
+
+    test('denies all ingress and egress by default and allows only DNS, scraping and telemetry', () => {
+      const policies = ofKind(mine, 'NetworkPolicy');
+      const deny = policies.find((p) => p.metadata.name === 'default-deny-all') as Manifest;
+      expect(spec(deny)).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+      expect(policies.map((p) => p.metadata.name).sort()).toEqual(['allow-dns-egress', 'allow-monitoring-scrape', 'allow-telemetry-egress', 'default-deny-all']);
+      const scrape = policies.find((p) => p.metadata.name === 'allow-monitoring-scrape') as Manifest;
+      expect(spec(scrape).ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] }]);
+      const dns = policies.find((p) => p.metadata.name === 'allow-dns-egress') as Manifest;
+      expect(spec(dns).egress[0].ports).toEqual([{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]);
+    });
+
+    test('scrapes its applications and stamps the tenant label on every series', () => {
+      const [sm] = ofKind(mine, 'ServiceMonitor');
+      expect(spec(sm).namespaceSelector).toEqual({ matchNames: [tenant] });
+      expect(spec(sm).endpoints[0].interval).toBe(ENVIRONMENTS[env].scrapeInterval.toPrometheus());
+      expect(spec(sm).endpoints[0].relabelings).toEqual([{ action: 'replace', targetLabel: 'tenant', replacement: tenant }]);
+    });
+
+    test('scopes every rule to the tenant: every selector reads only its series and every rule carries its label', () => {
+      const rules = ofKind(mine, 'PrometheusRule').flatMap((r) => spec(r).groups.flatMap((g: Spec) => g.rules as Spec[]));
+      expect(rules.length).toBeGreaterThan(0);
+      for (const r of rules) {
+        expect(r.labels.tenant).toBe(tenant);
+        for (const values of selectorLabelValues(r.expr, 'tenant')) expect(values).toEqual([tenant]);
+      }
+    });
+  });
+});
