@@ -84,7 +84,7 @@ export class ActionRunner {
     } catch (e) {
       const err = asClusterError(e);
       const tries = (err as ClusterError & { tries?: number }).tries ?? 1;
-      return { result: 'failure', detail: `${describeAction(rule.action)} failed after ${tries} tries: HTTP ${err.status || 'timeout'}: ${err.message}`, tries, permanent: !err.retriable, subject };
+      return { result: 'failure', detail: `${describeAction(rule.action)} failed after ${tries} tries: ${err.status === 0 ? 'no response' : `HTTP ${err.status}`}: ${err.message}`, tries, permanent: !err.retriable, subject };
     }
   }
 

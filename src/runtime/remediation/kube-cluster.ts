@@ -16,11 +16,6 @@ export interface KubeClusterOptions {
 
 /** The per-call options parameter of the generated API methods. */
 type CallOptions = Parameters<K8s.CoreV1Api['createNamespacedEvent']>[1];
-/** The request context handed to a middleware. */
-interface RequestContext {
-  setSignal(signal: AbortSignal): void;
-  setHeaderParam(key: string, value: string): void;
-}
 
 function toClusterError(e: unknown, what: string): ClusterError {
   const err = e as { code?: unknown; body?: unknown; name?: string; message?: string };
@@ -53,10 +48,9 @@ class KubeCluster implements ClusterApi {
   private readonly networking: K8s.NetworkingV1Api;
   private readonly batch: K8s.BatchV1Api;
   private readonly core: K8s.CoreV1Api;
-  private readonly mergePatch: string;
 
   constructor(
-    k8s: typeof K8s,
+    private readonly k8s: typeof K8s,
     kc: K8s.KubeConfig,
     private readonly timeoutMs: number,
   ) {
@@ -65,24 +59,30 @@ class KubeCluster implements ClusterApi {
     this.networking = kc.makeApiClient(k8s.NetworkingV1Api);
     this.batch = kc.makeApiClient(k8s.BatchV1Api);
     this.core = kc.makeApiClient(k8s.CoreV1Api);
-    this.mergePatch = k8s.PatchStrategy.MergePatch;
   }
 
   /** Per-call options: a request timeout, and the merge-patch content type for patches. */
   private opts(patch = false): CallOptions {
+    // Call-time middleware is of the observable kind; the package's own header middleware is
+    // one, and the timeout signal is set on the request before it runs.
+    const header = patch ? this.k8s.setHeaderMiddleware('Content-Type', this.k8s.PatchStrategy.MergePatch) : this.k8s.setHeaderMiddleware('Accept', 'application/json');
     const timeoutMs = this.timeoutMs;
-    const mergePatch = this.mergePatch;
-    // The object-parameter API wraps call-time middleware as promise middleware at run time
-    // although its declared type is the observable kind: hence the cast.
-    const mw = {
-      pre: async (ctx: RequestContext) => {
+    const mw: K8s.ObservableMiddleware = {
+      pre: (ctx) => {
         ctx.setSignal(AbortSignal.timeout(timeoutMs));
-        if (patch) ctx.setHeaderParam('Content-Type', mergePatch);
-        return ctx;
+        return header.pre(ctx);
       },
-      post: async <R>(r: R) => r,
+      post: (r) => header.post(r),
     };
-    return { middleware: [mw], middlewareMergeStrategy: 'append' } as unknown as CallOptions;
+    return { middleware: [mw], middlewareMergeStrategy: 'append' };
+  }
+
+  /**
+   * Plain JSON (wire names such as `from`) to the client's model (`_from`), which the typed API
+   * serializes back; JSON is YAML, and `loadYaml` picks the model from apiVersion and kind.
+   */
+  private model<T>(manifest: Manifest): T {
+    return this.k8s.loadYaml<T>(JSON.stringify(manifest));
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -136,7 +136,7 @@ class KubeCluster implements ClusterApi {
   }
 
   async createNetworkPolicy(namespace: string, manifest: Manifest): Promise<void> {
-    await this.call(`create networkpolicy in ${namespace}`, () => this.networking.createNamespacedNetworkPolicy({ namespace, body: manifest as K8s.V1NetworkPolicy }, this.opts()));
+    await this.call(`create networkpolicy in ${namespace}`, () => this.networking.createNamespacedNetworkPolicy({ namespace, body: this.model<K8s.V1NetworkPolicy>(manifest) }, this.opts()));
   }
 
   async listNetworkPolicies(namespace: string, labelSelector: string): Promise<readonly OwnedObject[]> {
@@ -149,7 +149,7 @@ class KubeCluster implements ClusterApi {
   }
 
   async createJob(namespace: string, manifest: Manifest): Promise<void> {
-    await this.call(`create job in ${namespace}`, () => this.batch.createNamespacedJob({ namespace, body: manifest as K8s.V1Job }, this.opts()));
+    await this.call(`create job in ${namespace}`, () => this.batch.createNamespacedJob({ namespace, body: this.model<K8s.V1Job>(manifest) }, this.opts()));
   }
 
   async createEvent(namespace: string, manifest: Manifest): Promise<void> {
