@@ -1,9 +1,7 @@
 import { parseDriftJobConfig } from '../../ml/model';
-import { driftMetrics, computeDrift } from './engine';
-import { ExitCode } from './errors';
-import { pushToGateway, renderExposition } from './exposition';
+import { computeDrift, driftMetrics } from './engine';
 import { loadDriftData } from './load';
-import { PROCESS_IO, ProgramIo, readConfigFile, runProgram } from './program';
+import { PROCESS_IO, ProgramIo, publish, readConfigFile, runAsScript, runProgram } from './program';
 
 /** Usage text of the drift program. */
 export const DRIFT_USAGE = `Usage: drift --config <file> [--no-push] [--fail-on-drift] [--time <RFC 3339 | unix seconds>]
@@ -36,14 +34,7 @@ export async function runDrift(argv: readonly string[], io: ProgramIo): Promise<
     const evaluatedAt = args.timeMs ?? io.now();
     const data = await loadDriftData(config, evaluatedAt);
     const report = computeDrift(config, data, evaluatedAt);
-    let pushed = false;
-    if (args.push && config.pushgateway) {
-      const body = renderExposition(driftMetrics(report, io.now()));
-      await pushToGateway(config.pushgateway, { tenant: config.tenant, model: config.model }, body, config.http);
-      pushed = true;
-    }
-    io.stdout(`${JSON.stringify({ ...report, pushed }, null, 2)}\n`);
-    return report.driftDetected && args.failOnDetection ? ExitCode.DETECTED : ExitCode.OK;
+    return publish(args, io, { target: config, metrics: (at) => driftMetrics(report, at), report, detected: report.driftDetected });
   });
 }
 
@@ -52,14 +43,4 @@ export async function main(argv: readonly string[]): Promise<number> {
   return runDrift(argv, PROCESS_IO);
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`drift: internal error: ${String(e)}\n`);
-      process.exitCode = ExitCode.INTERNAL;
-    },
-  );
-}
+if (require.main === module) runAsScript('drift', main);

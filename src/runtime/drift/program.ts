@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import { ValidationError } from '../../core/errors';
+import { HttpPolicy, PushgatewayTarget } from '../../ml/model';
 import { ExitCode, RunError } from './errors';
+import { MetricFamily, pushToGateway, renderExposition } from './exposition';
 
 /** Where a program writes and what time it is (injected by tests). */
 export interface ProgramIo {
@@ -97,4 +99,44 @@ export async function runProgram(name: string, usage: string, argv: readonly str
     io.stderr(`${name}: internal error: ${(e as Error).stack ?? String(e)}\n`);
     return ExitCode.INTERNAL;
   }
+}
+
+/** What a finished run publishes. */
+export interface RunOutcome {
+  /** Where to push, with the grouping key's tenant and model. */
+  readonly target: { readonly pushgateway?: PushgatewayTarget; readonly tenant: string; readonly model: string; readonly http: HttpPolicy };
+  /** The metrics to push, rendered when the push happens (so the success timestamp is the push time). */
+  readonly metrics: (finishedAtMs: number) => MetricFamily[];
+  /** The report printed on stdout. */
+  readonly report: object;
+  /** Whether something was detected (exit 1 with the fail flag). */
+  readonly detected: boolean;
+}
+
+/**
+ * Push the metrics in one PUT (when a Pushgateway is configured and `--no-push` is not given), then
+ * print the report with `pushed` and return the exit code.
+ */
+export async function publish(args: ProgramArgs, io: ProgramIo, outcome: RunOutcome): Promise<number> {
+  const { pushgateway, tenant, model, http } = outcome.target;
+  let pushed = false;
+  if (args.push && pushgateway) {
+    await pushToGateway(pushgateway, { tenant, model }, renderExposition(outcome.metrics(io.now())), http);
+    pushed = true;
+  }
+  io.stdout(`${JSON.stringify({ ...outcome.report, pushed }, null, 2)}\n`);
+  return outcome.detected && args.failOnDetection ? ExitCode.DETECTED : ExitCode.OK;
+}
+
+/** Run `main` with the process arguments and set the process exit code (for `require.main === module`). */
+export function runAsScript(name: string, main: (argv: readonly string[]) => Promise<number>): void {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`${name}: internal error: ${String(e)}\n`);
+      process.exitCode = ExitCode.INTERNAL;
+    },
+  );
 }
