@@ -82,13 +82,13 @@ export class Duration {
     return this.ms / 1000;
   }
 
-  /** The canonical Prometheus string, largest units first (`90m` becomes `1h30m`). */
+  /** The canonical Prometheus string in days and smaller units, largest first (`90m` becomes `1h30m`, two weeks `14d`). */
   public toPrometheus(): string {
     if (this.ms === 0) return '0s';
     let rest = this.ms;
     let out = '';
-    for (const [unit, factor] of UNITS) {
-      // Years are ambiguous for readers; keep them as days or weeks unless exact multiples.
+    // Days are the largest unit rendered: "15d" reads better than "2w1d" and means the same.
+    for (const [unit, factor] of UNITS.filter(([u]) => u !== 'y' && u !== 'w')) {
       const n = Math.floor(rest / factor);
       if (n > 0) {
         out += `${n}${unit}`;

@@ -59,3 +59,6 @@ export const COLLECT_LABELS: Readonly<Record<string, string>> = { 'monitoring.cd
 
 /** The namespace label that marks a namespace as a tenant's (the platform selects on it). */
 export const TENANT_NAMESPACE_LABEL = 'monitoring.cdk8s.io/tenant-namespace';
+
+/** The namespace label that marks a namespace whose monitoring objects the platform collects. */
+export const MONITORED_NAMESPACE_LABEL = 'monitoring.cdk8s.io/monitored';

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { recommendedLabels, TENANT_LABEL, TENANT_NAMESPACE_LABEL } from '../core/labels';
+import { MONITORED_NAMESPACE_LABEL, recommendedLabels, TENANT_LABEL, TENANT_NAMESPACE_LABEL } from '../core/labels';
 import { ResolvedTenant } from '../core/tenant';
 
 /** Properties of `TenantNamespace`. */
@@ -39,6 +39,7 @@ export class TenantNamespace extends Construct {
           ...labels('namespace'),
           [TENANT_LABEL]: t.id,
           [TENANT_NAMESPACE_LABEL]: 'true',
+          [MONITORED_NAMESPACE_LABEL]: 'true',
           'pod-security.kubernetes.io/enforce': 'restricted',
           'pod-security.kubernetes.io/enforce-version': 'latest',
           'pod-security.kubernetes.io/audit': 'restricted',

@@ -1,0 +1,192 @@
+import { Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { stringify } from 'yaml';
+import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.com';
+import { ContainerImage, Images } from '../core/images';
+import { COLLECT_LABELS, recommendedLabels, selectorLabels } from '../core/labels';
+import { httpProbe, MEDIUM_RESOURCES, secureContainer, securePodSpec, SMALL_RESOURCES, spreadAcrossNodes, WorkloadServiceAccount } from '../core/pod';
+import { SecretKeyRef } from './secret-ref';
+
+/** The label that marks a ConfigMap as a Grafana dashboard for the sidecar. */
+export const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
+/** The annotation that names the Grafana folder a dashboard ConfigMap goes into. */
+export const GRAFANA_FOLDER_ANNOTATION = 'grafana_folder';
+
+/** One entry of Grafana's datasource provisioning file. */
+export interface GrafanaDatasourceEntry {
+  readonly name: string;
+  readonly type: string;
+  readonly uid: string;
+  readonly url: string;
+  readonly access?: string;
+  readonly isDefault?: boolean;
+  readonly jsonData?: Readonly<Record<string, unknown>>;
+  readonly secureJsonData?: Readonly<Record<string, string>>;
+  readonly orgId?: number;
+  readonly editable?: boolean;
+}
+
+/** Properties of `Grafana`. */
+export interface GrafanaProps {
+  /** Namespace. */
+  readonly namespace: string;
+  /** The Secret with the admin user name and password (never created here). */
+  readonly adminUser: SecretKeyRef;
+  /** The key of the admin password in the same Secret. */
+  readonly adminPassword: SecretKeyRef;
+  /** Replicas. @default 1 */
+  readonly replicas?: number;
+  /** The URL users open Grafana at (used for links). @default - the in-cluster Service URL */
+  readonly rootUrl?: string;
+  /** Image. @default Images.grafana() */
+  readonly image?: ContainerImage;
+  /** Dashboard sidecar image. @default Images.grafanaSidecar() */
+  readonly sidecarImage?: ContainerImage;
+}
+
+/**
+ * Grafana with provisioning: datasources from a generated ConfigMap, dashboards loaded by the
+ * k8s-sidecar from ConfigMaps labelled `grafana_dashboard` in the monitoring namespace (one
+ * folder per tenant through the `grafana_folder` annotation). Admin credentials come from a
+ * Secret reference.
+ */
+export class Grafana extends Construct {
+  /** Service name. */
+  public readonly serviceName = 'grafana';
+  /** In-cluster URL. */
+  public readonly url: string;
+  /** The URL used in links. */
+  public readonly rootUrl: string;
+  private readonly datasources: GrafanaDatasourceEntry[] = [];
+
+  constructor(scope: Construct, id: string, props: GrafanaProps) {
+    super(scope, id);
+    const ns = props.namespace;
+    const name = 'grafana';
+    const labels = recommendedLabels({ name, component: 'dashboards' });
+    const selector = selectorLabels({ name });
+    this.url = `http://${this.serviceName}.${ns}.svc:3000`;
+    this.rootUrl = props.rootUrl ?? this.url;
+    const replicas = props.replicas ?? 1;
+
+    const sa = new WorkloadServiceAccount(this, 'ServiceAccount', { name, namespace: ns, labels });
+    // The sidecar lists and watches ConfigMaps in this namespace only.
+    new k8s.KubeRole(this, 'SidecarRole', {
+      metadata: { name: 'grafana-dashboard-sidecar', namespace: ns, labels },
+      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }],
+    });
+    new k8s.KubeRoleBinding(this, 'SidecarRoleBinding', {
+      metadata: { name: 'grafana-dashboard-sidecar', namespace: ns, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'grafana-dashboard-sidecar' },
+      subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: ns }],
+    });
+
+    new k8s.KubeConfigMap(this, 'Datasources', {
+      metadata: { name: 'grafana-datasources', namespace: ns, labels },
+      data: { 'datasources.yaml': Lazy.any({ produce: () => stringify({ apiVersion: 1, datasources: this.datasources }) }) as unknown as string },
+    });
+    new k8s.KubeConfigMap(this, 'DashboardProviders', {
+      metadata: { name: 'grafana-dashboard-providers', namespace: ns, labels },
+      data: {
+        'providers.yaml': stringify({
+          apiVersion: 1,
+          providers: [{
+            name: 'sidecar', orgId: 1, type: 'file', disableDeletion: true, allowUiUpdates: false,
+            updateIntervalSeconds: 30, options: { path: '/tmp/dashboards', foldersFromFilesStructure: true },
+          }],
+        }),
+      },
+    });
+
+    const secretEnv = (envName: string, ref: SecretKeyRef): k8s.EnvVar => ({ name: envName, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } });
+    new k8s.KubeDeployment(this, 'Resource', {
+      metadata: { name, namespace: ns, labels },
+      spec: {
+        replicas,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels: { ...labels, ...selector } },
+          spec: securePodSpec({
+            serviceAccountName: sa.name,
+            // The dashboard sidecar calls the Kubernetes API.
+            automountServiceAccountToken: true,
+            affinity: replicas > 1 ? spreadAcrossNodes(selector) : undefined,
+            containers: [
+              secureContainer({
+                name,
+                image: props.image ?? Images.grafana(),
+                ports: [{ name: 'http', port: 3000 }],
+                env: [
+                  secretEnv('GF_SECURITY_ADMIN_USER', props.adminUser),
+                  secretEnv('GF_SECURITY_ADMIN_PASSWORD', props.adminPassword),
+                  { name: 'GF_SERVER_ROOT_URL', value: this.rootUrl },
+                  { name: 'GF_PATHS_DATA', value: '/var/lib/grafana' },
+                  { name: 'GF_PATHS_LOGS', value: '/var/lib/grafana/log' },
+                  { name: 'GF_PATHS_PLUGINS', value: '/var/lib/grafana/plugins' },
+                  { name: 'GF_PATHS_PROVISIONING', value: '/etc/grafana/provisioning' },
+                  { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: 'false' },
+                  { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },
+                  { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
+                ],
+                resources: MEDIUM_RESOURCES,
+                readinessProbe: httpProbe('/api/health', 'http'),
+                livenessProbe: httpProbe('/api/health', 'http', 30),
+                volumeMounts: [
+                  { name: 'data', mountPath: '/var/lib/grafana' },
+                  { name: 'tmp', mountPath: '/tmp' },
+                  { name: 'dashboards', mountPath: '/tmp/dashboards' },
+                  { name: 'datasources', mountPath: '/etc/grafana/provisioning/datasources', readOnly: true },
+                  { name: 'dashboard-providers', mountPath: '/etc/grafana/provisioning/dashboards', readOnly: true },
+                ],
+                location: this,
+              }),
+              secureContainer({
+                name: 'dashboard-sidecar',
+                image: props.sidecarImage ?? Images.grafanaSidecar(),
+                env: [
+                  { name: 'LABEL', value: GRAFANA_DASHBOARD_LABEL },
+                  { name: 'LABEL_VALUE', value: '1' },
+                  { name: 'FOLDER', value: '/tmp/dashboards' },
+                  { name: 'FOLDER_ANNOTATION', value: GRAFANA_FOLDER_ANNOTATION },
+                  { name: 'RESOURCE', value: 'configmap' },
+                  { name: 'NAMESPACE', value: ns },
+                  { name: 'METHOD', value: 'WATCH' },
+                ],
+                resources: SMALL_RESOURCES,
+                volumeMounts: [{ name: 'dashboards', mountPath: '/tmp/dashboards' }],
+                location: this,
+              }),
+            ],
+            volumes: [
+              { name: 'data', emptyDir: {} },
+              { name: 'tmp', emptyDir: {} },
+              { name: 'dashboards', emptyDir: {} },
+              { name: 'datasources', configMap: { name: 'grafana-datasources' } },
+              { name: 'dashboard-providers', configMap: { name: 'grafana-dashboard-providers' } },
+            ],
+          }),
+        },
+      },
+    });
+    new k8s.KubeService(this, 'Service', {
+      metadata: { name: this.serviceName, namespace: ns, labels },
+      spec: { selector, ports: [{ name: 'http', port: 3000, targetPort: k8s.IntOrString.fromString('http') }] },
+    });
+    new ServiceMonitor(this, 'Monitor', {
+      metadata: { name, namespace: ns, labels: { ...labels, ...COLLECT_LABELS } },
+      spec: { selector: { matchLabels: selector }, endpoints: [{ port: 'http', path: '/metrics' }] },
+    });
+    if (replicas > 1) {
+      new k8s.KubePodDisruptionBudget(this, 'Budget', {
+        metadata: { name, namespace: ns, labels },
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+      });
+    }
+  }
+
+  /** Provision a datasource. */
+  public addDatasource(ds: GrafanaDatasourceEntry): void {
+    this.datasources.push(ds);
+  }
+}

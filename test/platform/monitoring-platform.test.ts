@@ -1,0 +1,108 @@
+import { Testing } from 'cdk8s';
+import { DEV, PROD } from '../../src/core/environment';
+import { EnvironmentProfile } from '../../src/core/environment';
+import { MonitoringPlatform } from '../../src/platform/monitoring-platform';
+import { podTemplates, restrictedViolations } from '../support/pod-security';
+import { Manifest, validateManifest } from '../support/schema';
+
+type Spec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const alerting = { configSecretName: 'alertmanager-platform-config', credentialSecrets: ['slack-webhooks', 'pagerduty'] };
+
+function synth(environment: EnvironmentProfile, tenants: string[] = ['acme', 'globex']): Manifest[] {
+  const chart = Testing.chart();
+  const platform = new MonitoringPlatform(chart, 'platform', { environment, alerting, grafanaAdminSecret: 'grafana-admin' });
+  for (const t of tenants) platform.addTenant(t);
+  return Testing.synth(chart) as Manifest[];
+}
+const find = (objs: Manifest[], kind: string, name?: string) => objs.find((o) => o.kind === kind && (!name || o.metadata.name === name)) as Manifest;
+
+describe('MonitoringPlatform', () => {
+  const prod = synth(PROD);
+  const dev = synth(DEV);
+
+  test('every object passes strict schema validation', () => {
+    expect([...prod, ...dev].flatMap(validateManifest)).toEqual([]);
+  });
+
+  test('every pod meets Pod Security "restricted"', () => {
+    const templates = podTemplates(prod);
+    expect(templates.map((t) => t.object).sort()).toEqual(['Deployment/monitoring/grafana', 'Deployment/monitoring/pushgateway']);
+    expect(templates.flatMap(restrictedViolations)).toEqual([]);
+  });
+
+  test('Prometheus isolates tenants and picks up tenant rules and monitors', () => {
+    const spec = find(prod, 'Prometheus').spec as Spec;
+    expect(spec).toMatchObject({
+      replicas: PROD.replicas.prometheus,
+      retention: '15d',
+      enforcedNamespaceLabel: 'namespace',
+      ignoreNamespaceSelectors: true,
+      ruleSelector: { matchLabels: { 'monitoring.cdk8s.io/collect': 'true' } },
+      ruleNamespaceSelector: { matchLabels: { 'monitoring.cdk8s.io/monitored': 'true' } },
+      serviceMonitorNamespaceSelector: { matchLabels: { 'monitoring.cdk8s.io/monitored': 'true' } },
+    });
+    expect(spec.storage.volumeClaimTemplate.spec.resources.requests.storage).toBe('200Gi');
+  });
+
+  test('remote write sends each tenant only its series, under its header', () => {
+    const rw = (find(prod, 'Prometheus').spec as Spec).remoteWrite;
+    expect(rw.map((q: Spec) => [q.name, q.headers])).toEqual([
+      ['tenant-acme', { 'X-Scope-OrgID': 'acme' }],
+      ['tenant-globex', { 'X-Scope-OrgID': 'globex' }],
+      ['platform', { 'X-Scope-OrgID': 'platform' }],
+    ]);
+    expect(rw[0].writeRelabelConfigs).toEqual([{ sourceLabels: ['tenant'], regex: 'acme', action: 'keep' }]);
+    expect((find(dev, 'Prometheus').spec as Spec).remoteWrite).toBeUndefined();
+  });
+
+  test('Alertmanager reads the routing Secret and mounts the credential Secrets', () => {
+    expect(find(prod, 'Alertmanager').spec).toMatchObject({ configSecret: 'alertmanager-platform-config', secrets: ['slack-webhooks', 'pagerduty'], replicas: 3 });
+  });
+
+  test('Prometheus discovers tenant targets through namespace-scoped Roles only', () => {
+    expect(prod.filter((o) => o.kind.startsWith('Cluster'))).toEqual([]);
+    const roles = prod.filter((o) => o.kind === 'Role' && o.metadata.name === 'prometheus-discovery').map((r) => r.metadata.namespace);
+    expect(roles.sort()).toEqual(['acme', 'globex', 'monitoring']);
+    for (const r of prod.filter((o) => o.kind === 'Role')) {
+      for (const rule of (r as Spec).rules) {
+        expect(rule.verbs).not.toContain('*');
+        expect(rule.resources).not.toContain('*');
+        expect(rule.resources).not.toContain('secrets');
+      }
+    }
+  });
+
+  test('has PDBs and anti-affinity where replicas > 1, and none in dev', () => {
+    expect(prod.filter((o) => o.kind === 'PodDisruptionBudget').map((o) => o.metadata.name).sort()).toEqual(['alertmanager', 'grafana', 'prometheus']);
+    expect((find(prod, 'Prometheus').spec as Spec).affinity.podAntiAffinity).toBeDefined();
+    expect(dev.filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
+  });
+
+  test('Grafana reads its admin credentials from the Secret reference', () => {
+    const container = ((find(prod, 'Deployment', 'grafana').spec as Spec).template.spec.containers as Spec[]).find((c) => c.name === 'grafana') as Spec;
+    expect(container.env.filter((e: Spec) => e.name.startsWith('GF_SECURITY_ADMIN'))).toEqual([
+      { name: 'GF_SECURITY_ADMIN_USER', valueFrom: { secretKeyRef: { name: 'grafana-admin', key: 'admin-user' } } },
+      { name: 'GF_SECURITY_ADMIN_PASSWORD', valueFrom: { secretKeyRef: { name: 'grafana-admin', key: 'admin-password' } } },
+    ]);
+  });
+
+  test('denies traffic by default in the monitoring namespace', () => {
+    expect(find(prod, 'NetworkPolicy', 'default-deny-all').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+  });
+
+  test('fails a tenant registered twice', () => {
+    const platform = new MonitoringPlatform(Testing.chart(), 'platform', { environment: DEV, alerting, grafanaAdminSecret: 'grafana-admin' });
+    platform.addTenant('acme');
+    expect(() => platform.addTenant('acme')).toThrow('platform: tenant: got "acme" (duplicate tenant); allowed: a tenant not registered yet');
+  });
+
+  test('fails a missing Grafana admin Secret reference', () => {
+    expect(() => new MonitoringPlatform(Testing.chart(), 'platform', { environment: DEV, alerting, grafanaAdminSecret: '' }))
+      .toThrow('platform: grafanaAdminSecret.name: got ""; allowed: the name of an existing Secret (a DNS-1123 subdomain)');
+  });
+
+  test('fails a missing Alertmanager configuration Secret', () => {
+    expect(() => new MonitoringPlatform(Testing.chart(), 'platform', { environment: DEV, alerting: { configSecretName: '', credentialSecrets: [] }, grafanaAdminSecret: 'g' }))
+      .toThrow('platform: alerting.configSecretName: got ""; allowed: the name of the Secret holding alertmanager.yaml (an AlertRouting)');
+  });
+});
