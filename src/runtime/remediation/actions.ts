@@ -25,7 +25,8 @@ export function desiredReplicas(action: ScaleAction, current: number, hpa?: { re
   const raw = action.delta !== undefined ? current + action.delta : Math.ceil(current * (action.factor ?? 1));
   const lo = Math.max(action.min, hpa?.minReplicas ?? 0);
   const hi = Math.min(action.max, hpa?.maxReplicas ?? Number.MAX_SAFE_INTEGER);
-  return Math.max(lo, Math.min(hi, raw));
+  // The upper bound is applied last: the result never exceeds the policy's max or the HPA's maxReplicas.
+  return Math.min(hi, Math.max(lo, raw));
 }
 
 /** The object a decision's audit Event is attached to: the workload, or the Job of `run-job`. */

@@ -1,0 +1,167 @@
+import fc from 'fast-check';
+import { matchesAll, matchesOne, parseMatcher, renderMatcher } from '../../src/remediation/matcher';
+import { PolicyError, RemediationPolicy, findRule, parsePolicy, renderPolicy, resolveTarget, targetKey, validatePolicy } from '../../src/remediation/policy';
+
+const BASE = {
+  safety: { allowedNamespaces: ['team-a'] },
+  rules: [{ name: 'restart', match: ['remediation_action="restart"'], action: { type: 'restart' } }],
+};
+
+function withRule(rule: Record<string, unknown>, extra: Record<string, unknown> = {}): unknown {
+  return { ...BASE, ...extra, rules: [{ name: 'r', match: ['a="b"'], ...rule }] };
+}
+
+describe('matchers (Alertmanager semantics)', () => {
+  test('equality, inequality and anchored regular expressions', () => {
+    const labels = { severity: 'critical', team: 'db' };
+    expect(matchesOne(parseMatcher('severity="critical"'), labels)).toBe(true);
+    expect(matchesOne(parseMatcher('severity!="critical"'), labels)).toBe(false);
+    expect(matchesOne(parseMatcher('severity=~"crit"'), labels)).toBe(false);
+    expect(matchesOne(parseMatcher('severity=~"crit.*|warning"'), labels)).toBe(true);
+    expect(matchesOne(parseMatcher('team!~"d."'), labels)).toBe(false);
+  });
+
+  test('a missing label matches as the empty string', () => {
+    expect(matchesOne(parseMatcher('missing=""'), {})).toBe(true);
+    expect(matchesOne(parseMatcher('missing=~".*"'), {})).toBe(true);
+    expect(matchesOne(parseMatcher('missing!=""'), {})).toBe(false);
+  });
+
+  test('unquoted values and escapes', () => {
+    expect(parseMatcher('alertname=HighLatency')).toEqual({ name: 'alertname', op: '=', value: 'HighLatency' });
+    expect(parseMatcher('msg="a \\"quoted\\" \\\\ word"')).toEqual({ name: 'msg', op: '=', value: 'a "quoted" \\ word' });
+  });
+
+  test('an empty matcher list matches nothing', () => {
+    expect(matchesAll([], { a: 'b' })).toBe(false);
+  });
+
+  test.each([
+    ['severity', "matcher 'severity': expected <label><op>\"<value>\" with op one of =, !=, =~, !~"],
+    ['severity="critical', "matcher 'severity=\"critical': unterminated quoted value"],
+    ['severity=~"("', "matcher 'severity=~\"(\"': invalid regular expression: Invalid regular expression: /^(?:()$/s: Unterminated group"],
+    ['a="\\x"', "matcher 'a=\"\\x\"': unknown escape '\\x'"],
+  ])('fails to parse %s', (text, message) => {
+    expect(() => parseMatcher(text)).toThrow(message);
+  });
+
+  test('render and parse round-trip for any value', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('=', '!=') as fc.Arbitrary<'=' | '!='>, fc.string(), (op, value) => {
+        const m = { name: 'label_1', op, value };
+        expect(parseMatcher(renderMatcher(m))).toEqual(m);
+      }),
+    );
+  });
+});
+
+describe('parsePolicy', () => {
+  test('applies the defaults', () => {
+    const p = validatePolicy(BASE);
+    expect(p.safety).toEqual({ dryRun: true, cooldownSeconds: 600, rateWindowSeconds: 600, perNamespaceCap: 5, globalCap: 20, maxAttempts: 3, allowedNamespaces: ['team-a'] });
+    expect(p.targetLabels).toEqual({ namespace: 'namespace', deployment: 'deployment', statefulset: 'statefulset' });
+    expect(p.rules[0]).toEqual({ name: 'restart', match: [{ name: 'remediation_action', op: '=', value: 'restart' }], action: { type: 'restart' }, dryRun: false });
+  });
+
+  test('reads every action and renders back to an equal policy', () => {
+    const yaml = `
+safety: { dryRun: false, cooldown: 5m, rateWindow: 1h, perNamespaceCap: 3, globalCap: 9, maxAttempts: 2, allowedNamespaces: [team-a, team-b] }
+targetLabels: { namespace: kubernetes_namespace }
+jobTemplates:
+  pool-maintenance: { image: "registry.example.com:5000/db-tools:1.4.2", command: [run], env: { MODE: reset } }
+rules:
+  - { name: restart, match: ['remediation_action="restart"', 'severity=~"critical|page"'], action: { type: restart } }
+  - { name: scale-out, match: ['remediation_action="scale"'], action: { type: scale, factor: 1.5, min: 2, max: 12 } }
+  - { name: scale-in, match: ['remediation_action="scale-in"'], action: { type: scale, delta: -1, max: 12 }, dryRun: true }
+  - { name: block, match: ['remediation_action="block-ip"'], action: { type: block-ip, expiry: 30m, allowFrom: [10.0.0.0/8] } }
+  - { name: pool, match: ['remediation_action="run-job"'], action: { type: run-job, template: pool-maintenance } }
+`;
+    const p = parsePolicy(yaml);
+    expect(p.rules.map((r) => r.action)).toEqual([
+      { type: 'restart' },
+      { type: 'scale', factor: 1.5, min: 2, max: 12 },
+      { type: 'scale', delta: -1, min: 1, max: 12 },
+      { type: 'block-ip', sourceLabel: 'source_ip', expirySeconds: 1800, allowFrom: ['10.0.0.0/8'] },
+      { type: 'run-job', template: 'pool-maintenance' },
+    ]);
+    expect(p.jobTemplates['pool-maintenance']).toEqual({ image: 'registry.example.com:5000/db-tools:1.4.2', command: ['run'], env: { MODE: 'reset' }, activeDeadlineSeconds: 600, backoffLimit: 0, ttlSecondsAfterFinished: 3600 });
+    expect(parsePolicy(renderPolicy(p))).toEqual(p);
+    expect(renderPolicy(p)).toContain('cooldown: 5m\n');
+  });
+
+  test.each<[string, unknown, string]>([
+    ['no allow-list', { rules: BASE.rules }, 'policy.safety.allowedNamespaces: is required: list the tenant namespaces the controller may act in'],
+    ['a wildcard namespace', { ...BASE, safety: { allowedNamespaces: ['*'] } }, 'policy.safety.allowedNamespaces[0]: got "*"; expected namespace names (DNS labels, no wildcards)'],
+    ['an unknown top-level field', { ...BASE, rule: [] }, 'policy.rule: unknown field; allowed: safety, targetLabels, jobTemplates, rules'],
+    ['no rules', { ...BASE, rules: [] }, 'policy.rules: got []; expected a non-empty list of rules'],
+    ['an unknown action', withRule({ action: { type: 'reboot' } }), 'policy.rules[0].action.type: got "reboot"; allowed: restart, scale, block-ip, run-job'],
+    ['a rule without matchers', withRule({ match: [], action: { type: 'restart' } }), 'policy.rules[0].match: expected at least one matcher (a rule never matches every alert)'],
+    ['a bad matcher', withRule({ match: ['a=~"["'], action: { type: 'restart' } }), 'policy.rules[0].match[0]: matcher \'a=~"["\': invalid regular expression'],
+    ['scale with delta and factor', withRule({ action: { type: 'scale', delta: 1, factor: 2, max: 3 } }), 'policy.rules[0].action: expected exactly one of delta (an integer) and factor (a number > 0)'],
+    ['scale without max', withRule({ action: { type: 'scale', delta: 1 } }), 'policy.rules[0].action.max: got nothing; expected an integer >= 1'],
+    ['scale with max below min', withRule({ action: { type: 'scale', delta: 1, min: 5, max: 3 } }), 'policy.rules[0].action.max: got 3; expected at least min (5)'],
+    ['scale with a factor of 1', withRule({ action: { type: 'scale', factor: 1, max: 3 } }), 'policy.rules[0].action.factor: got 1; expected a number > 0 other than 1'],
+    ['a short block expiry', withRule({ action: { type: 'block-ip', expiry: '10s' } }), 'policy.rules[0].action.expiry: got "10s"; expected a duration like 30s, 10m or 1h30m of at least 1m'],
+    ['a bad CIDR', withRule({ action: { type: 'block-ip', allowFrom: ['10.0.0.0/33'] } }), 'policy.rules[0].action.allowFrom[0]: got "10.0.0.0/33"; expected a CIDR such as 0.0.0.0/0'],
+    ['an unknown job template', withRule({ action: { type: 'run-job', template: 'nope' } }), 'policy.rules[0].action.template: got "nope"; allowed: (no jobTemplates defined)'],
+    ['a :latest image', { ...BASE, jobTemplates: { t: { image: 'tools:latest' } } }, 'policy.jobTemplates.t.image: got "tools:latest"; expected a pinned tag, not :latest'],
+    ['an untagged image', { ...BASE, jobTemplates: { t: { image: 'tools' } } }, 'policy.jobTemplates.t.image: got "tools"; expected an image with a pinned tag or digest'],
+    ['duplicate rule names', { ...BASE, rules: [...BASE.rules, ...BASE.rules] }, 'policy.rules[1].name: got "restart"; rule names must be unique'],
+    ['a bad cooldown', { ...BASE, safety: { allowedNamespaces: ['a'], cooldown: '5 minutes' } }, 'policy.safety.cooldown: got "5 minutes"; expected a duration like 30s, 10m or 1h30m of at least 0s'],
+  ])('fails on %s', (_name, input, message) => {
+    expect(() => validatePolicy(input)).toThrow(PolicyError);
+    expect(() => validatePolicy(input)).toThrow(message);
+  });
+
+  test('fails on YAML that does not parse', () => {
+    expect(() => parsePolicy('rules: [')).toThrow(/^policy\.root: not valid YAML: /);
+  });
+});
+
+describe('rules and targets', () => {
+  const policy: RemediationPolicy = parsePolicy(`
+safety: { allowedNamespaces: [team-a] }
+jobTemplates: { pool: { image: "tools:1.0" } }
+rules:
+  - { name: first, match: ['alertname="A"'], action: { type: restart } }
+  - { name: second, match: ['alertname=~"A|B"'], action: { type: block-ip } }
+  - { name: job, match: ['alertname="J"'], action: { type: run-job, template: pool } }
+`);
+
+  test('the first matching rule wins', () => {
+    expect(findRule(policy, { alertname: 'A' })?.name).toBe('first');
+    expect(findRule(policy, { alertname: 'B' })?.name).toBe('second');
+    expect(findRule(policy, { alertname: 'C' })).toBeUndefined();
+  });
+
+  test('resolves a Deployment, else a StatefulSet, from the labels', () => {
+    const rule = policy.rules[0];
+    expect(resolveTarget(policy, rule, { namespace: 'team-a', deployment: 'web' })).toEqual({ ok: true, target: { kind: 'workload', workload: { kind: 'Deployment', namespace: 'team-a', name: 'web' } } });
+    const sts = resolveTarget(policy, rule, { namespace: 'team-a', statefulset: 'db' });
+    expect(sts).toEqual({ ok: true, target: { kind: 'workload', workload: { kind: 'StatefulSet', namespace: 'team-a', name: 'db' } } });
+    if (sts.ok) expect(targetKey(sts.target, rule)).toBe('StatefulSet/team-a/db');
+  });
+
+  test.each<[string, Record<string, string>, string]>([
+    ['no namespace', { deployment: 'web' }, "label 'namespace' is empty or missing"],
+    ['a wildcard namespace', { namespace: '*', deployment: 'web' }, 'label \'namespace\' is a wildcard ("*"); refusing'],
+    ['no workload', { namespace: 'team-a' }, "label 'deployment' or 'statefulset' is empty or missing"],
+    ['an empty workload', { namespace: 'team-a', deployment: '' }, "label 'deployment' or 'statefulset' is empty or missing"],
+    ['a wildcard workload', { namespace: 'team-a', deployment: 'web-*' }, 'label \'deployment\' or \'statefulset\' is a wildcard ("web-*"); refusing'],
+    ['a regex workload', { namespace: 'team-a', deployment: '.*' }, 'label \'deployment\' or \'statefulset\' is a wildcard (".*"); refusing'],
+    ['a malformed workload', { namespace: 'team-a', deployment: 'Web_App' }, 'label \'deployment\' or \'statefulset\' value "Web_App" is not a valid object name'],
+  ])('refuses a target with %s', (_name, labels, reason) => {
+    expect(resolveTarget(policy, policy.rules[0], labels)).toEqual({ ok: false, reason });
+  });
+
+  test('block-ip needs an IP in its source label', () => {
+    expect(resolveTarget(policy, policy.rules[1], { namespace: 'team-a', deployment: 'web', source_ip: 'evil' })).toEqual({ ok: false, reason: 'label \'source_ip\' value "evil" is not an IP address' });
+    expect(resolveTarget(policy, policy.rules[1], { namespace: 'team-a', deployment: 'web', source_ip: '2001:db8::1' })).toMatchObject({ ok: true, sourceIp: '2001:db8::1' });
+  });
+
+  test('run-job targets the namespace', () => {
+    const r = resolveTarget(policy, policy.rules[2], { namespace: 'team-a' });
+    expect(r).toEqual({ ok: true, target: { kind: 'namespace', namespace: 'team-a' } });
+    if (r.ok) expect(targetKey(r.target, policy.rules[2])).toBe('Job/team-a/pool');
+  });
+});

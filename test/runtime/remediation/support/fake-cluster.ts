@@ -1,0 +1,73 @@
+/**
+ * An in-memory `ClusterApi` for in-process tests: records every call; a hook can fail calls.
+ */
+import { WorkloadTarget } from '../../../../src/remediation/policy';
+import { AutoscalerBounds, ClusterApi, ClusterError, Manifest, OwnedObject, ScaleState } from '../../../../src/runtime/remediation/cluster';
+
+/** One recorded call. */
+export interface Call {
+  readonly method: keyof ClusterApi;
+  readonly args: readonly unknown[];
+}
+
+/** The fake. */
+export class FakeCluster implements ClusterApi {
+  readonly calls: Call[] = [];
+  replicas = 3;
+  rv = 1;
+  autoscalers: AutoscalerBounds[] = [];
+  networkPolicies: OwnedObject[] = [];
+  /** Throw this from the next calls of a method. */
+  failures: Array<{ method: keyof ClusterApi; error: ClusterError }> = [];
+  /** Delay of every call in milliseconds. */
+  delayMs = 0;
+
+  private async record(method: keyof ClusterApi, ...args: unknown[]): Promise<void> {
+    this.calls.push({ method, args });
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    const i = this.failures.findIndex((f) => f.method === method);
+    if (i >= 0) throw this.failures.splice(i, 1)[0].error;
+  }
+
+  /** Calls of one method. */
+  of(method: keyof ClusterApi): Call[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  async patchPodTemplateAnnotations(t: WorkloadTarget, a: Readonly<Record<string, string>>): Promise<void> {
+    await this.record('patchPodTemplateAnnotations', t, a);
+  }
+  async readPodSelector(t: WorkloadTarget): Promise<Readonly<Record<string, string>>> {
+    await this.record('readPodSelector', t);
+    return { app: t.name };
+  }
+  async readScale(t: WorkloadTarget): Promise<ScaleState> {
+    await this.record('readScale', t);
+    return { replicas: this.replicas, resourceVersion: String(this.rv) };
+  }
+  async writeScale(t: WorkloadTarget, replicas: number, rv: string): Promise<void> {
+    await this.record('writeScale', t, replicas, rv);
+    this.replicas = replicas;
+    this.rv++;
+  }
+  async listAutoscalers(ns: string): Promise<readonly AutoscalerBounds[]> {
+    await this.record('listAutoscalers', ns);
+    return this.autoscalers;
+  }
+  async createNetworkPolicy(ns: string, m: Manifest): Promise<void> {
+    await this.record('createNetworkPolicy', ns, m);
+  }
+  async listNetworkPolicies(ns: string, sel: string): Promise<readonly OwnedObject[]> {
+    await this.record('listNetworkPolicies', ns, sel);
+    return this.networkPolicies.filter((n) => n.namespace === ns);
+  }
+  async deleteNetworkPolicy(ns: string, name: string): Promise<void> {
+    await this.record('deleteNetworkPolicy', ns, name);
+  }
+  async createJob(ns: string, m: Manifest): Promise<void> {
+    await this.record('createJob', ns, m);
+  }
+  async createEvent(ns: string, m: Manifest): Promise<void> {
+    await this.record('createEvent', ns, m);
+  }
+}
