@@ -8,7 +8,7 @@ import { lowerBound, sortedCopy, upperBound } from './sort';
 export function quantileSorted(sorted: Float64Array, q: number): number {
   const n = sorted.length;
   if (n === 0) throw new RangeError('quantileSorted: empty sample');
-  const virtualIndex = n * q + (1 - q) - 1;
+  const virtualIndex = (n - 1) * q;
   const prev = Math.min(Math.max(Math.floor(virtualIndex), 0), n - 1);
   const next = Math.min(prev + 1, n - 1);
   const gamma = virtualIndex - Math.floor(virtualIndex);
