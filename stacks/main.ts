@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ENVIRONMENTS } from '../src/core/environment';
 import { App } from 'cdk8s';
+import { writeApp } from '../src/core/synth';
 import { createEnvironment } from './environment-stack';
 import { readSettings } from './settings';
 import { EXAMPLE_TENANTS } from './tenants';
@@ -24,7 +25,7 @@ export function synthToDirectory(outputDir: string, builds: ReadonlyArray<Enviro
     for (const b of builds) {
       const app = new App({ outdir: path.join(staging, b.name) });
       b.build(app);
-      app.synth();
+      writeApp(app, path.join(staging, b.name));
     }
     fs.mkdirSync(outputDir, { recursive: true });
     return builds.map((b) => {

@@ -8,3 +8,4 @@ export * from './tenant';
 export * from './environment';
 export * from './images';
 export * from './pod';
+export * from './synth';

@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Chart } from 'cdk8s';
+import { App } from 'cdk8s';
+import { synthesizeApp } from '../../src/core/synth';
 import { ENVIRONMENTS } from '../../src/core/environment';
 import { TenantSpec } from '../../src/core/tenant';
 import { createEnvironment, EnvironmentCharts } from '../../stacks/environment-stack';
@@ -24,10 +25,9 @@ export interface SynthesizedEnvironment {
 export function synthEnvironment(name: string, tenants: ReadonlyArray<TenantSpec> = EXAMPLE_TENANTS): SynthesizedEnvironment {
   const app = new App({ outdir: path.join(os.tmpdir(), 'unused-outdir') });
   const charts = createEnvironment(app, { profile: ENVIRONMENTS[name], tenants });
-  // Runs the whole-tree validations (node.addValidation) exactly as App.synth() does.
-  app.synthYaml();
+  // The same synthesis `npm run synth` uses: validations, dependency order, objects per chart.
   const byChart = new Map<string, Manifest[]>();
-  for (const chart of app.charts) byChart.set(chart.node.id, (chart as Chart).toJson() as Manifest[]);
+  for (const c of synthesizeApp(app)) byChart.set(c.chart.node.id, c.objects as unknown as Manifest[]);
   return { app, charts, objects: [...byChart.values()].flat(), byChart };
 }
 
