@@ -8,15 +8,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PROD } from '../src/core/environment';
-import { TenantSpec } from '../src/core/tenant';
+import { ExampleTenant } from '../stacks/tenants';
 import { createEnvironment } from '../stacks/environment-stack';
 import { synthToDirectory } from '../stacks/main';
 
-function tenants(n: number): TenantSpec[] {
+function tenants(n: number): ExampleTenant[] {
   return Array.from({ length: n }, (_, i) => ({
     id: `tenant-${String(i).padStart(4, '0')}`,
     tier: (['basic', 'standard', 'premium'] as const)[i % 3],
     contacts: { team: `team-${i}`, email: `team-${i}@example.com` },
+    autoscaling: [],
   }));
 }
 

@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { EnvironmentProfile } from '../src/core/environment';
-import { TenantSpec } from '../src/core/tenant';
+import { ExampleTenant } from './tenants';
 import { TenantMonitoringStack } from '../src/tenancy/tenant-monitoring-stack';
 
 /** Properties of one environment. */
@@ -8,7 +8,7 @@ export interface EnvironmentStackProps {
   /** The environment profile. */
   readonly profile: EnvironmentProfile;
   /** The tenants hosted in this environment. */
-  readonly tenants: ReadonlyArray<TenantSpec>;
+  readonly tenants: ReadonlyArray<ExampleTenant>;
   /** Only this tenant. @default - every tenant */
   readonly onlyTenant?: string;
   /** The Prometheus URL in-cluster jobs query. @default - the platform's Prometheus Service */
@@ -39,7 +39,7 @@ export function createEnvironment(app: App, props: EnvironmentStackProps): Envir
   }
   for (const spec of selected) {
     const chart = new Chart(app, `tenant-${spec.id}`, { labels: { environment: props.profile.name } });
-    tenants.set(spec.id, new TenantMonitoringStack(chart, spec.id, { tenant: spec, environment: props.profile }));
+    tenants.set(spec.id, new TenantMonitoringStack(chart, spec.id, { tenant: spec, environment: props.profile, autoscaling: spec.autoscaling }));
     charts.push(chart);
   }
   return { tenants, charts };

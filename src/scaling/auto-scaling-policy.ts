@@ -42,6 +42,12 @@ export interface AutoScalingPolicyProps {
    * @default - no shared store: no tenant header, `serverAddress` must be given for KEDA
    */
   readonly profile?: EnvironmentProfile;
+  /**
+   * The platform Prometheus that KEDA queries when the mode names no `serverAddress` and the
+   * profile has no shared store. `TenantMonitoringStack` fills it in.
+   * @default - none: KEDA modes then need a serverAddress or a profile with remoteWrite
+   */
+  readonly prometheusUrl?: string;
   /** Name of the HorizontalPodAutoscaler / ScaledObject and PodDisruptionBudget. @default - the target's name */
   readonly name?: string;
   /** Extra labels on every object (the tenant and recommended labels win). @default - none */
@@ -121,7 +127,7 @@ export class AutoScalingPolicy extends Construct {
       const authenticationName = auth ? objectName([this.name, 'prometheus']) : undefined;
       this.kedaContext = {
         tenant: this.tenant,
-        serverAddress: resolveServerAddress(mode.keda, props.profile, this),
+        serverAddress: resolveServerAddress(mode.keda, props.profile, this, props.prometheusUrl),
         tenantHeader: tenantHeaderOf(props.profile, this),
         authentication: auth,
         authenticationName,

@@ -318,10 +318,10 @@ export function tenantHeaderOf(profile: EnvironmentProfile | undefined, location
   return header;
 }
 
-/** The query API address of a KEDA policy: explicit, or the profile's shared store. */
-export function resolveServerAddress(options: KedaOptions, profile: EnvironmentProfile | undefined, location: ErrorLocation): string {
+/** The query API address of a KEDA policy: explicit, the profile's shared store, or the platform's Prometheus. */
+export function resolveServerAddress(options: KedaOptions, profile: EnvironmentProfile | undefined, location: ErrorLocation, platformPrometheusUrl?: string): string {
   const remote = profile?.remoteWrite;
-  const address = options.serverAddress ?? remote?.queryUrl ?? (remote ? `${new URL(remote.url).origin}/prometheus` : undefined);
+  const address = options.serverAddress ?? remote?.queryUrl ?? (remote ? `${new URL(remote.url).origin}/prometheus` : undefined) ?? platformPrometheusUrl;
   if (address === undefined) {
     throw new ValidationError(location, 'mode.serverAddress', undefined, 'an absolute http:// or https:// URL (required when the environment profile has no remoteWrite)');
   }

@@ -5,9 +5,10 @@ import { EnvironmentProfile } from '../core/environment';
 import { COLLECT_LABELS, recommendedLabels, TENANT_LABEL } from '../core/labels';
 import { ResolvedTenant, resolveTenant, TenantSpec } from '../core/tenant';
 import { ValidationError } from '../core/errors';
-import { validateDnsLabel } from '../core/validation';
+import { validateDnsLabel, validateUrl } from '../core/validation';
 import { RuleGroup } from '../prometheus/model';
 import { PrometheusRules } from '../prometheus/prometheus-rules';
+import { AutoScalingPolicy, AutoScalingPolicyProps } from '../scaling/auto-scaling-policy';
 import { TenantNamespace } from './tenant-namespace';
 
 /** How the tenant's applications are scraped. */
@@ -22,6 +23,12 @@ export interface ApplicationScrapeOptions {
   readonly interval?: Duration | string;
 }
 
+/** An autoscaler for one of the tenant's workloads: `AutoScalingPolicy` props without the tenant and profile, which the stack supplies. */
+export type TenantAutoscaling = Omit<AutoScalingPolicyProps, 'tenant' | 'profile' | 'prometheusUrl'> & {
+  /** Construct id of the policy (stable: it is part of the object names' contract). */
+  readonly id: string;
+};
+
 /** Properties of `TenantMonitoringStack`. */
 export interface TenantMonitoringStackProps {
   /** The tenant. Its id must be a DNS-1123 label: it names the namespace. */
@@ -30,10 +37,14 @@ export interface TenantMonitoringStackProps {
   readonly environment: EnvironmentProfile;
   /** The namespace of the shared monitoring platform. @default 'monitoring' */
   readonly monitoringNamespace?: string;
+  /** The platform Prometheus URL (KEDA scalers query it). @default - `http://prometheus.<monitoringNamespace>.svc:9090` */
+  readonly prometheusUrl?: string;
   /** How the tenant's applications are scraped. @default - Services labelled `monitoring.cdk8s.io/scrape: "true"`, port `metrics`, `/metrics` */
   readonly scrape?: ApplicationScrapeOptions;
   /** Rule groups of the tenant's own, added to the defaults. Tenant-scoped unless a group says otherwise. @default - none */
   readonly ruleGroups?: ReadonlyArray<RuleGroup>;
+  /** Autoscalers for the tenant's workloads (HPA, KEDA or predictive). More with `addAutoScaling()`. @default - none */
+  readonly autoscaling?: ReadonlyArray<TenantAutoscaling>;
 }
 
 /**
@@ -52,6 +63,10 @@ export class TenantMonitoringStack extends Construct {
   public readonly namespace: string;
   /** The tenant's rules; add groups with `rules.addGroup()`. */
   public readonly rules: PrometheusRules;
+  /** The monitoring namespace of the shared platform. */
+  public readonly monitoringNamespace: string;
+  /** The platform Prometheus URL. */
+  public readonly prometheusUrl: string;
 
   constructor(scope: Construct, id: string, props: TenantMonitoringStackProps) {
     super(scope, id);
@@ -62,6 +77,8 @@ export class TenantMonitoringStack extends Construct {
     if (monitoringNamespace === this.namespace) {
       throw new ValidationError(this, 'tenant.id', this.tenant.id, `a tenant id other than the monitoring namespace "${monitoringNamespace}"`);
     }
+    this.monitoringNamespace = monitoringNamespace;
+    this.prometheusUrl = props.prometheusUrl ? validateUrl(props.prometheusUrl, this, 'prometheusUrl') : `http://prometheus.${monitoringNamespace}.svc:9090`;
     const environmentLabels = { environment: props.environment.name };
 
     new TenantNamespace(this, 'Namespace', { tenant: this.tenant, monitoringNamespace });
@@ -104,6 +121,14 @@ export class TenantMonitoringStack extends Construct {
       ruleLabels: environmentLabels,
       groups: [...baselineRuleGroups(), ...(props.ruleGroups ?? [])],
     });
+
+    for (const a of props.autoscaling ?? []) this.addAutoScaling(a);
+  }
+
+  /** Add an autoscaler for one of the tenant's workloads; the tenant and environment are filled in. */
+  public addAutoScaling(options: TenantAutoscaling): AutoScalingPolicy {
+    const { id, ...rest } = options;
+    return new AutoScalingPolicy(this, `Scaling-${id}`, { ...rest, tenant: this.tenant.id, profile: this.environment, prometheusUrl: this.prometheusUrl });
   }
 }
 

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { synthesizeApp } from '../../src/core/synth';
 import { ENVIRONMENTS } from '../../src/core/environment';
-import { TenantSpec } from '../../src/core/tenant';
+import { ExampleTenant } from '../../stacks/tenants';
 import { createEnvironment, EnvironmentCharts } from '../../stacks/environment-stack';
 import { EXAMPLE_TENANTS } from '../../stacks/tenants';
 import { Manifest } from './schema';
@@ -22,7 +22,7 @@ export interface SynthesizedEnvironment {
 }
 
 /** Synthesize one environment in memory, exactly as `npm run synth` does (without writing files). */
-export function synthEnvironment(name: string, tenants: ReadonlyArray<TenantSpec> = EXAMPLE_TENANTS): SynthesizedEnvironment {
+export function synthEnvironment(name: string, tenants: ReadonlyArray<ExampleTenant> = EXAMPLE_TENANTS): SynthesizedEnvironment {
   const app = new App({ outdir: path.join(os.tmpdir(), 'unused-outdir') });
   const charts = createEnvironment(app, { profile: ENVIRONMENTS[name], tenants });
   // The same synthesis `npm run synth` uses: validations, dependency order, objects per chart.
