@@ -1,0 +1,6 @@
+// The public API of cdk8s-tenant-monitoring. Everything a user imports comes from here.
+export * from './core';
+export * from './prometheus';
+export * from './tenancy';
+export * from './platform';
+export * from './scaling';
