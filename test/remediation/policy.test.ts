@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import fc from 'fast-check';
 import { matchesAll, matchesOne, parseMatcher, renderMatcher } from '../../src/remediation/matcher';
 import { PolicyError, RemediationPolicy, findRule, parsePolicy, renderPolicy, resolveTarget, targetKey, validatePolicy } from '../../src/remediation/policy';
@@ -164,4 +165,11 @@ rules:
     expect(r).toEqual({ ok: true, target: { kind: 'namespace', namespace: 'team-a' } });
     if (r.ok) expect(targetKey(r.target, policy.rules[2])).toBe('Job/team-a/pool');
   });
+});
+
+test('the example policy parses and renders back to itself', () => {
+  const p = parsePolicy(fs.readFileSync(`${__dirname}/../../examples/remediation/policy.yaml`, 'utf8'));
+  expect(p.rules.map((r) => `${r.name}:${r.action.type}`)).toEqual(['restart-crashloop:restart', 'scale-out-latency:scale', 'block-abusive-client:block-ip', 'db-pool-maintenance:run-job']);
+  expect(p.safety.dryRun).toBe(true);
+  expect(parsePolicy(renderPolicy(p))).toEqual(p);
 });
