@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { quantileEdges } from '../../../src/runtime/stats/histogram';
+import { quantileEdges, quantileHistograms, selectOrderStatistics } from '../../../src/runtime/stats/histogram';
 import { IsolationForest } from '../../../src/runtime/stats/isolation-forest';
 import { jensenShannon, jensenShannonFromCounts } from '../../../src/runtime/stats/jensen-shannon';
 import { ksStatisticBinned, ksTwoSample } from '../../../src/runtime/stats/ks';
@@ -98,6 +98,22 @@ describe('sorting and randomness', () => {
         expect(sortedCopy(a)).toEqual(Float64Array.from(xs).sort());
       }),
       { numRuns: 20 },
+    );
+  });
+
+  test('selection finds the same order statistics and edges as a full sort', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(finite, fc.integer({ min: -3, max: 3 })), { minLength: 1, maxLength: 400 }), fc.integer({ min: 2, max: 30 }), (xs, bins) => {
+        const a = Float64Array.from(xs);
+        const sorted = sortedCopy(a);
+        const ranks = [...new Set(xs.map((_, i) => (i * 7) % xs.length))].sort((x, y) => x - y);
+        selectOrderStatistics(a, ranks).forEach((v, r) => expect(v).toBe(sorted[r]));
+        expect(quantileEdges(a, bins, false)).toEqual(quantileEdges(sorted, bins));
+        const bySelection = quantileHistograms(a, a, bins, false);
+        const bySort = quantileHistograms(sorted, sorted, bins, true);
+        expect(bySelection.referenceCounts).toEqual(bySort.referenceCounts);
+        expect(bySelection.currentCounts).toEqual(bySort.currentCounts);
+      }),
     );
   });
 
