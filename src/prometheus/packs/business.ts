@@ -1,0 +1,46 @@
+import { Duration } from '../../core/duration';
+import { EnvironmentProfile } from '../../core/environment';
+import { RuleGroup } from '../model';
+import { num, PackOptions, withLinks } from './common';
+
+/** Thresholds of the business pack. */
+export interface BusinessPackParams {
+  /** Fire when active users fall below this share of the same time last week. @default 0.5 */
+  readonly activeUsersDropRatio?: number;
+  /** Fire when the conversion rate falls below this share of the same hour last week. @default 0.7 */
+  readonly conversionDropRatio?: number;
+  /** Cost per request (in the cost metric's currency) that alerts. @default 0.01 */
+  readonly maxCostPerRequest?: number;
+}
+
+/** Business KPIs: active users, conversion against last week, cost per request. */
+export function businessPack(_profile: EnvironmentProfile, options: PackOptions & { readonly params?: BusinessPackParams } = {}): RuleGroup[] {
+  const p = options.params ?? {};
+  return [{
+    name: 'business',
+    rules: [
+      { record: 'tenant:business_conversion:ratio_rate1h', expr: 'sum by (tenant) (rate(business_conversions_total[1h])) / sum by (tenant) (rate(business_sessions_total[1h]))' },
+      withLinks({
+        alert: 'BusinessActiveUsersDrop',
+        expr: `sum by (tenant) (business_active_users) < ${num(p.activeUsersDropRatio ?? 0.5)} * sum by (tenant) (business_active_users offset 1w)`,
+        for: Duration.minutes(30), severity: 'warning',
+        summary: 'Active users of {{ $labels.tenant }} dropped against last week',
+        description: `Active users are below ${num((p.activeUsersDropRatio ?? 0.5) * 100)} % of the same time last week.`,
+      }, options),
+      withLinks({
+        alert: 'BusinessConversionRateDrop',
+        expr: `tenant:business_conversion:ratio_rate1h < ${num(p.conversionDropRatio ?? 0.7)} * (tenant:business_conversion:ratio_rate1h offset 1w)`,
+        for: Duration.minutes(30), severity: 'warning',
+        summary: 'Conversion rate of {{ $labels.tenant }} dropped against the same hour last week',
+        description: `The hourly conversion rate is below ${num((p.conversionDropRatio ?? 0.7) * 100)} % of the same hour last week.`,
+      }, options),
+      withLinks({
+        alert: 'BusinessCostPerRequestHigh',
+        expr: `sum by (tenant) (rate(business_cost_total[1h])) / sum by (tenant) (rate(http_requests_total[1h])) > ${num(p.maxCostPerRequest ?? 0.01)}`,
+        for: Duration.hours(1), severity: 'warning',
+        summary: 'Each request of {{ $labels.tenant }} costs more than planned',
+        description: `The cost per request over the last hour is above ${num(p.maxCostPerRequest ?? 0.01)}.`,
+      }, options),
+    ],
+  }];
+}

@@ -1,0 +1,82 @@
+import { Duration } from '../../core/duration';
+import { EnvironmentProfile } from '../../core/environment';
+import { RuleGroup } from '../model';
+import { num, PackOptions, withLinks } from './common';
+
+/** Thresholds of the ML pack. */
+export interface MlPackParams {
+  /** Fire when accuracy falls by this share below its best of the last day. @default 0.05 */
+  readonly accuracyDropRatio?: number;
+  /** p95 prediction latency in seconds that alerts. @default 0.5 */
+  readonly predictionLatencyP95Seconds?: number;
+  /** Drift score (any method) that alerts. @default 0.25 */
+  readonly driftScoreThreshold?: number;
+  /** Age of the last successful drift run that alerts. @default Duration.hours(2) */
+  readonly driftJobMaxAge?: Duration;
+  /** Share of predictions with missing features that alerts. @default 0.05 */
+  readonly missingFeatureRatio?: number;
+  /** Anomaly score that alerts when sustained. @default 0.8 */
+  readonly anomalyScoreThreshold?: number;
+}
+
+/** Model quality, latency, drift and data-quality alerts for tenant ML services. */
+export function mlPack(_profile: EnvironmentProfile, options: PackOptions & { readonly params?: MlPackParams } = {}): RuleGroup[] {
+  const p = options.params ?? {};
+  const drop = p.accuracyDropRatio ?? 0.05;
+  const maxAge = p.driftJobMaxAge ?? Duration.hours(2);
+  return [{
+    name: 'ml',
+    rules: [
+      withLinks({
+        alert: 'MlModelAccuracyDrop',
+        expr: `ml_model_accuracy < ${num(1 - drop)} * max_over_time(ml_model_accuracy[1d])`,
+        for: Duration.minutes(15), severity: 'warning',
+        summary: 'Accuracy of model {{ $labels.model }} ({{ $labels.tenant }}) dropped',
+        description: `Accuracy is more than ${num(drop * 100)} % below its best of the last day.`,
+      }, options),
+      withLinks({
+        alert: 'MlPredictionLatencyHigh',
+        expr: `histogram_quantile(0.95, sum by (tenant, model, le) (rate(ml_prediction_duration_seconds_bucket[5m]))) > ${num(p.predictionLatencyP95Seconds ?? 0.5)}`,
+        for: Duration.minutes(10), severity: 'warning',
+        summary: 'Predictions of model {{ $labels.model }} ({{ $labels.tenant }}) are slow',
+        description: `The p95 prediction latency has been above ${num((p.predictionLatencyP95Seconds ?? 0.5) * 1000)} ms for 10 minutes.`,
+      }, options),
+      withLinks({
+        alert: 'MlFeatureDriftScoreHigh',
+        expr: `ml_drift_score > ${num(p.driftScoreThreshold ?? 0.25)}`,
+        severity: 'warning',
+        summary: 'Feature {{ $labels.feature }} of model {{ $labels.model }} drifted ({{ $labels.method }})',
+        description: `The drift score is above ${num(p.driftScoreThreshold ?? 0.25)}: live data no longer looks like the reference data.`,
+      }, options),
+      withLinks({
+        alert: 'MlDriftDetected',
+        expr: 'ml_drift_detected == 1',
+        severity: 'warning',
+        summary: 'The drift job detected drift in model {{ $labels.model }} ({{ $labels.tenant }})',
+        description: 'The drift job found a feature whose test statistic exceeds its method threshold.',
+      }, options),
+      withLinks({
+        alert: 'MlDriftJobStale',
+        expr: `time() - ml_drift_last_success_timestamp_seconds > ${num(maxAge.toSeconds())}`,
+        severity: 'warning',
+        labels: { component: 'pushgateway' },
+        summary: 'The drift job of model {{ $labels.model }} ({{ $labels.tenant }}) has not succeeded recently',
+        description: `No successful drift run has been pushed for ${maxAge.toPrometheus()}; drift goes unnoticed.`,
+      }, options),
+      withLinks({
+        alert: 'MlMissingFeaturesHigh',
+        expr: `sum by (tenant, model) (rate(ml_missing_features_total[10m])) / sum by (tenant, model) (rate(ml_predictions_total[10m])) > ${num(p.missingFeatureRatio ?? 0.05)}`,
+        for: Duration.minutes(10), severity: 'warning',
+        summary: 'Model {{ $labels.model }} ({{ $labels.tenant }}) receives incomplete features',
+        description: `More than ${num((p.missingFeatureRatio ?? 0.05) * 100)} % of predictions miss features: an upstream pipeline is broken.`,
+      }, options),
+      withLinks({
+        alert: 'MlAnomalyScoreSustained',
+        expr: `ml_anomaly_score > ${num(p.anomalyScoreThreshold ?? 0.8)}`,
+        for: Duration.minutes(15), severity: 'warning',
+        summary: 'Anomaly score of {{ $labels.tenant }} stays high',
+        description: `The anomaly score has been above ${num(p.anomalyScoreThreshold ?? 0.8)} for 15 minutes.`,
+      }, options),
+    ],
+  }];
+}

@@ -1,0 +1,47 @@
+import { Duration } from '../../core/duration';
+import { EnvironmentProfile } from '../../core/environment';
+import { RuleGroup } from '../model';
+import { num, PackOptions, withLinks } from './common';
+
+/** Thresholds of the security pack. */
+export interface SecurityPackParams {
+  /** Authentication failures in 5 minutes that alert. @default 100 */
+  readonly authFailuresPer5m?: number;
+  /** 401/403 share that alerts when it is also 3x its daily average. @default 0.05 */
+  readonly deniedRatio?: number;
+  /** Requests per second from one source IP that alert (and trigger an IP block). @default 100 */
+  readonly floodRpsPerSource?: number;
+}
+
+/** Authentication failures, denied-request anomalies and request floods (with IP-block remediation). */
+export function securityPack(_profile: EnvironmentProfile, options: PackOptions & { readonly params?: SecurityPackParams } = {}): RuleGroup[] {
+  const p = options.params ?? {};
+  return [{
+    name: 'security',
+    rules: [
+      { record: 'tenant:http_denied:ratio_rate5m', expr: 'sum by (tenant) (rate(http_requests_total{code=~"401|403"}[5m])) / sum by (tenant) (rate(http_requests_total[5m]))' },
+      withLinks({
+        alert: 'SecurityAuthFailureBurst',
+        expr: `sum by (tenant) (increase(auth_failures_total[5m])) > ${num(p.authFailuresPer5m ?? 100)}`,
+        severity: 'warning',
+        summary: 'Burst of authentication failures at {{ $labels.tenant }}',
+        description: `More than ${num(p.authFailuresPer5m ?? 100)} authentication failures in 5 minutes: credential stuffing or a broken client.`,
+      }, options),
+      withLinks({
+        alert: 'SecurityDeniedRequestsAnomaly',
+        expr: `tenant:http_denied:ratio_rate5m > 3 * avg_over_time(tenant:http_denied:ratio_rate5m[1d]) and tenant:http_denied:ratio_rate5m > ${num(p.deniedRatio ?? 0.05)}`,
+        for: Duration.minutes(5), severity: 'warning',
+        summary: 'Unusually many 401/403 answers at {{ $labels.tenant }}',
+        description: `The share of 401/403 answers is above ${num((p.deniedRatio ?? 0.05) * 100)} % and three times its daily average.`,
+      }, options),
+      withLinks({
+        alert: 'SecurityRequestFlood',
+        expr: `sum by (tenant, namespace, source_ip) (rate(http_requests_by_source_total[1m])) > ${num(p.floodRpsPerSource ?? 100)}`,
+        for: Duration.minutes(2), severity: 'critical',
+        labels: { remediation_action: 'block-ip' },
+        summary: 'Request flood from {{ $labels.source_ip }} against {{ $labels.tenant }}',
+        description: `One source sends more than ${num(p.floodRpsPerSource ?? 100)} requests per second; the remediation controller blocks it.`,
+      }, options),
+    ],
+  }];
+}
