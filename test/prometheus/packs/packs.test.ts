@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { PROD } from '../../../src/core/environment';
 import { isAlertRule, renderRuleGroups } from '../../../src/prometheus/model';
 import { DEFAULT_RUNBOOK_BASE_URL, defaultTenantRuleGroups, platformRuleGroups } from '../../../src/prometheus/packs';
@@ -20,6 +22,13 @@ describe('rule packs', () => {
       expect(a.annotations?.summary).toBeTruthy();
       expect(a.annotations?.description).toBeTruthy();
       expect(a.annotations?.runbook_url).toMatch(new RegExp(`^${DEFAULT_RUNBOOK_BASE_URL}/[A-Za-z]+\\.md$`));
+    }
+  });
+
+  test('every runbook an alert links exists in docs/runbooks', () => {
+    for (const a of alerts) {
+      const file = (a.annotations?.runbook_url as string).slice(DEFAULT_RUNBOOK_BASE_URL.length + 1);
+      expect(fs.existsSync(path.join(__dirname, '../../../docs/runbooks', file))).toBe(true);
     }
   });
 
