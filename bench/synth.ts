@@ -18,6 +18,7 @@ function tenants(n: number): ExampleTenant[] {
     tier: (['basic', 'standard', 'premium'] as const)[i % 3],
     contacts: { team: `team-${i}`, email: `team-${i}@example.com` },
     autoscaling: [],
+    models: [],
   }));
 }
 

@@ -4,3 +4,7 @@ export * from './prometheus';
 export * from './tenancy';
 export * from './platform';
 export * from './scaling';
+export * from './ml/drift-method';
+export * from './ml/model';
+export * from './ml/runtime-cron-job';
+export * from './ml/ml-jobs';

@@ -39,7 +39,7 @@ export function createEnvironment(app: App, props: EnvironmentStackProps): Envir
   }
   for (const spec of selected) {
     const chart = new Chart(app, `tenant-${spec.id}`, { labels: { environment: props.profile.name } });
-    tenants.set(spec.id, new TenantMonitoringStack(chart, spec.id, { tenant: spec, environment: props.profile, autoscaling: spec.autoscaling }));
+    tenants.set(spec.id, new TenantMonitoringStack(chart, spec.id, { tenant: spec, environment: props.profile, autoscaling: spec.autoscaling, models: spec.models }));
     charts.push(chart);
   }
   return { tenants, charts };

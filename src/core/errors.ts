@@ -18,12 +18,29 @@ export class ValidationError extends Error {
   public readonly field: string;
   /** What the property allows. */
   public readonly allowed: string;
+  /** The message without the leading path (`field: got ...; allowed: ...`). */
+  public readonly detail: string;
+
+  /**
+   * The same error reported at another location, with `fieldPrefix` before its field: a model
+   * error (`DriftJobConfig: features[0].name ...`) re-anchored at the construct that holds the
+   * model (`prod/acme/Drift: config.features[0].name ...`).
+   */
+  public static rebase(location: ErrorLocation, error: ValidationError, fieldPrefix: string = ''): ValidationError {
+    const rebased = Object.create(ValidationError.prototype) as ValidationError;
+    const path = typeof location === 'string' ? location : location.node.path;
+    const detail = `${fieldPrefix}${error.detail}`;
+    Object.assign(rebased, { name: 'ValidationError', path, field: `${fieldPrefix}${error.field}`, allowed: error.allowed, detail, message: `${path || '<root>'}: ${detail}`, stack: error.stack });
+    return rebased;
+  }
 
   constructor(location: ErrorLocation, field: string, received: unknown, allowed: string, detail?: string) {
     const path = typeof location === 'string' ? location : location.node.path;
     const shown = describeValue(received);
-    super(`${path || '<root>'}: ${field}: got ${shown}${detail ? ` (${detail})` : ''}; allowed: ${allowed}`);
+    const rest = `${field}: got ${shown}${detail ? ` (${detail})` : ''}; allowed: ${allowed}`;
+    super(`${path || '<root>'}: ${rest}`);
     this.name = 'ValidationError';
+    this.detail = rest;
     this.path = path;
     this.field = field;
     this.allowed = allowed;

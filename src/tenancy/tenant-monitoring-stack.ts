@@ -9,6 +9,7 @@ import { validateDnsLabel, validateUrl } from '../core/validation';
 import { RuleGroup } from '../prometheus/model';
 import { PrometheusRules } from '../prometheus/prometheus-rules';
 import { AutoScalingPolicy, AutoScalingPolicyProps } from '../scaling/auto-scaling-policy';
+import { MlAnomalyJob, MlAnomalyJobProps, MlDriftJob, MlDriftJobProps } from '../ml/ml-jobs';
 import { TenantNamespace } from './tenant-namespace';
 
 /** How the tenant's applications are scraped. */
@@ -29,6 +30,19 @@ export type TenantAutoscaling = Omit<AutoScalingPolicyProps, 'tenant' | 'profile
   readonly id: string;
 };
 
+/** Platform-supplied fields of the ML jobs (the stack fills them in). */
+type PlatformSupplied = 'tenant' | 'namespace' | 'prometheusUrl' | 'pushgatewayUrl';
+
+/** A model the tenant serves: drift monitoring of its features and, optionally, anomaly detection on its metrics. */
+export interface TenantModel {
+  /** The model's name (a DNS label); the `model` label of its metrics. */
+  readonly name: string;
+  /** Drift monitoring (`MlDriftJob`). */
+  readonly drift: Omit<MlDriftJobProps, PlatformSupplied | 'model'>;
+  /** Anomaly detection on the model's metrics (`MlAnomalyJob`). @default - none */
+  readonly anomaly?: Omit<MlAnomalyJobProps, PlatformSupplied | 'model'>;
+}
+
 /** Properties of `TenantMonitoringStack`. */
 export interface TenantMonitoringStackProps {
   /** The tenant. Its id must be a DNS-1123 label: it names the namespace. */
@@ -45,6 +59,10 @@ export interface TenantMonitoringStackProps {
   readonly ruleGroups?: ReadonlyArray<RuleGroup>;
   /** Autoscalers for the tenant's workloads (HPA, KEDA or predictive). More with `addAutoScaling()`. @default - none */
   readonly autoscaling?: ReadonlyArray<TenantAutoscaling>;
+  /** The tenant's ML models: a drift job each, and anomaly jobs where asked. More with `addModel()`. @default - none */
+  readonly models?: ReadonlyArray<TenantModel>;
+  /** The Pushgateway the ML jobs push to. @default - `http://pushgateway.<monitoringNamespace>.svc:9091` */
+  readonly pushgatewayUrl?: string;
 }
 
 /**
@@ -67,6 +85,8 @@ export class TenantMonitoringStack extends Construct {
   public readonly monitoringNamespace: string;
   /** The platform Prometheus URL. */
   public readonly prometheusUrl: string;
+  /** The Pushgateway URL the ML jobs push to. */
+  public readonly pushgatewayUrl: string;
 
   constructor(scope: Construct, id: string, props: TenantMonitoringStackProps) {
     super(scope, id);
@@ -79,6 +99,7 @@ export class TenantMonitoringStack extends Construct {
     }
     this.monitoringNamespace = monitoringNamespace;
     this.prometheusUrl = props.prometheusUrl ? validateUrl(props.prometheusUrl, this, 'prometheusUrl') : `http://prometheus.${monitoringNamespace}.svc:9090`;
+    this.pushgatewayUrl = props.pushgatewayUrl ? validateUrl(props.pushgatewayUrl, this, 'pushgatewayUrl') : `http://pushgateway.${monitoringNamespace}.svc:9091`;
     const environmentLabels = { environment: props.environment.name };
 
     new TenantNamespace(this, 'Namespace', { tenant: this.tenant, monitoringNamespace });
@@ -123,6 +144,19 @@ export class TenantMonitoringStack extends Construct {
     });
 
     for (const a of props.autoscaling ?? []) this.addAutoScaling(a);
+    for (const m of props.models ?? []) this.addModel(m);
+  }
+
+  /**
+   * Monitor one of the tenant's models: a drift CronJob (and an anomaly CronJob when asked) in
+   * the monitoring namespace, reading the shared Prometheus on the tenant's behalf so tenant pods
+   * never need access to it. The ML rule pack alerts on what they push.
+   */
+  public addModel(model: TenantModel): { drift: MlDriftJob; anomaly?: MlAnomalyJob } {
+    const platform = { tenant: this.tenant.id, namespace: this.monitoringNamespace, prometheusUrl: this.prometheusUrl, pushgatewayUrl: this.pushgatewayUrl };
+    const drift = new MlDriftJob(this, `Drift-${model.name}`, { ...model.drift, ...platform, model: model.name });
+    const anomaly = model.anomaly ? new MlAnomalyJob(this, `Anomaly-${model.name}`, { ...model.anomaly, ...platform, model: model.name }) : undefined;
+    return { drift, anomaly };
   }
 
   /** Add an autoscaler for one of the tenant's workloads; the tenant and environment are filled in. */

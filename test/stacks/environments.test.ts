@@ -33,10 +33,21 @@ describe.each(ENVIRONMENT_NAMES)('the %s environment', (env) => {
       expect(ns.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted', tenant });
     });
 
-    test('puts every namespaced object in its own namespace and labels it with the tenant', () => {
+    test('labels every object with the tenant and keeps it in its namespace or the platform\'s', () => {
       for (const o of mine.filter((x) => x.kind !== 'Namespace')) {
-        expect(o.metadata.namespace).toBe(tenant);
         expect(o.metadata.labels?.['monitoring.cdk8s.io/tenant']).toBe(tenant);
+        // ML jobs run in the monitoring namespace: they read the shared Prometheus for the tenant.
+        expect(o.metadata.namespace).toBe(o.metadata.labels?.['app.kubernetes.io/component']?.startsWith('ml-') ? 'monitoring' : tenant);
+      }
+    });
+
+    test('runs a drift job per model, hourly or as configured, that cannot overlap itself', () => {
+      const jobs = ofKind(mine, 'CronJob');
+      expect(jobs.length).toBeGreaterThan(0);
+      for (const j of jobs) {
+        expect(spec(j)).toMatchObject({ concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 300, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 3 });
+        expect(spec(j).jobTemplate.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 1800 });
+        expect(spec(j).jobTemplate.spec.template.spec.automountServiceAccountToken).toBe(false);
       }
     });
 
