@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { estypes } from '@elastic/elasticsearch';
+import type { EnvironmentProfile } from '../core/environment';
 import { APPLICATION_LOG_MAPPINGS, AUDIT_EVENT_MAPPINGS, TRACE_SERVICE_MAPPINGS, TRACE_SPAN_MAPPINGS } from './mappings';
 
 export { APPLICATION_LOG_MAPPINGS, AUDIT_EVENT_MAPPINGS, TRACE_SERVICE_MAPPINGS, TRACE_SPAN_MAPPINGS } from './mappings';
@@ -76,7 +77,18 @@ export interface ElasticIndicesSpec {
   readonly traceIndexPrefix?: (tenant: string) => string;
 }
 
-/** Default retention per environment profile name. */
+/**
+ * The retention of an environment profile in the model's terms: application logs `retention.logsDays`, audit
+ * events `retention.auditDays`, traces `retention.tracesDays`. This is what the `ElasticIndices` construct uses.
+ */
+export function retentionDaysOf(profile: Pick<EnvironmentProfile, 'retention'>): RetentionDays {
+  return { app: profile.retention.logsDays, audit: profile.retention.auditDays, traces: profile.retention.tracesDays };
+}
+
+/**
+ * Example retention per environment name, for using the model on its own. The construct does not use these: it
+ * takes the retention of the `EnvironmentProfile` ({@link retentionDaysOf}).
+ */
 export const DEFAULT_RETENTION_DAYS: Readonly<Record<'dev' | 'staging' | 'prod', RetentionDays>> = {
   dev: { app: 3, audit: 30, traces: 2 },
   staging: { app: 7, audit: 90, traces: 7 },
@@ -136,20 +148,39 @@ export const TEMPLATE_PRIORITY = 200;
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** Where a retention value came from, for error messages. */
+/** A retention that is not a whole number of days or breaks a GDPR limit. */
+export class RetentionError extends Error {
+  constructor(
+    /** Whose retention: `environment 'prod'` or `tenant 'acme'`. */
+    public readonly owner: string,
+    /** The kind of data. */
+    public readonly kind: DataKind,
+    /** The retention received, in days. */
+    public readonly days: number,
+    /** What is allowed, e.g. `at most 365 days (the GDPR audit limit)`. */
+    public readonly allowed: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RetentionError';
+  }
+}
+
 function checkRetention(owner: string, retention: RetentionDays, gdpr: Required<GdprLimits>): void {
   for (const kind of ['app', 'audit', 'traces'] as const) {
     const days = retention[kind];
     if (!Number.isInteger(days) || days < 1) {
-      throw new Error(`${owner}: ${kind} retention ${days} must be a whole number of days, at least 1`);
+      throw new RetentionError(owner, kind, days, 'a whole number of days, at least 1', `${owner}: ${kind} retention ${days} must be a whole number of days, at least 1`);
     }
   }
   if (retention.audit > gdpr.auditMaxDays) {
-    throw new Error(`${owner}: audit retention of ${retention.audit} days exceeds the GDPR audit limit of ${gdpr.auditMaxDays} days`);
+    throw new RetentionError(owner, 'audit', retention.audit, `at most ${gdpr.auditMaxDays} days (the GDPR audit limit)`,
+      `${owner}: audit retention of ${retention.audit} days exceeds the GDPR audit limit of ${gdpr.auditMaxDays} days`);
   }
   for (const kind of ['app', 'traces'] as const) {
     if (retention[kind] > gdpr.personalDataMaxDays) {
-      throw new Error(`${owner}: ${kind} retention of ${retention[kind]} days exceeds the GDPR personal-data limit of ${gdpr.personalDataMaxDays} days`);
+      throw new RetentionError(owner, kind, retention[kind], `at most ${gdpr.personalDataMaxDays} days (the GDPR personal-data limit)`,
+        `${owner}: ${kind} retention of ${retention[kind]} days exceeds the GDPR personal-data limit of ${gdpr.personalDataMaxDays} days`);
     }
   }
 }
