@@ -53,6 +53,6 @@ export const Images = {
   pushgateway: (): ContainerImage => ContainerImage.parse('quay.io/prometheus/pushgateway:v1.10.0'),
   /** Prometheus version for the operator-managed `Prometheus`. */
   prometheusVersion: 'v2.55.1',
-  /** Alertmanager version for the operator-managed `Alertmanager`. */
-  alertmanagerVersion: 'v0.27.0',
+  /** Alertmanager version for the operator-managed `Alertmanager` (0.28+: Discord and Teams receivers read their webhook URL from a file). */
+  alertmanagerVersion: 'v0.28.1',
 } as const;

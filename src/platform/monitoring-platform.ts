@@ -12,7 +12,7 @@ import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.c
 import { EnvironmentProfile } from '../core/environment';
 import { ValidationError } from '../core/errors';
 import { Images } from '../core/images';
-import { COLLECT_LABELS, MONITORED_NAMESPACE_LABEL, recommendedLabels, TENANT_LABEL } from '../core/labels';
+import { COLLECT_LABELS, MONITORED_NAMESPACE_LABEL, recommendedLabels, RESTRICTED_INGRESS_LABEL, TENANT_LABEL } from '../core/labels';
 import { NON_ROOT_UID, spreadAcrossNodes, WorkloadServiceAccount } from '../core/pod';
 import { validateDnsLabel, validateUrl } from '../core/validation';
 import { TELEMETRY_PORTS } from '../tenancy/tenant-namespace';
@@ -327,10 +327,15 @@ export class MonitoringPlatform extends Construct {
       }],
     });
     // Components of the platform talk to each other (Prometheus -> Alertmanager, Grafana -> Prometheus, scraping).
+    // Pods labelled RESTRICTED_INGRESS_LABEL admit only what their own policy allows.
     policy('AllowWithinNamespace', 'allow-within-namespace', {
-      podSelector: {},
-      policyTypes: ['Ingress', 'Egress'],
+      podSelector: { matchExpressions: [{ key: RESTRICTED_INGRESS_LABEL, operator: 'DoesNotExist' }] },
+      policyTypes: ['Ingress'],
       ingress: [{ from: [{ podSelector: {} }] }],
+    });
+    policy('AllowEgressWithinNamespace', 'allow-egress-within-namespace', {
+      podSelector: {},
+      policyTypes: ['Egress'],
       egress: [{ to: [{ podSelector: {} }] }],
     });
     // Prometheus scrapes the tenants' namespaces.

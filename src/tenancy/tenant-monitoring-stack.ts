@@ -7,6 +7,7 @@ import { ResolvedTenant, resolveTenant, TenantSpec } from '../core/tenant';
 import { ValidationError } from '../core/errors';
 import { validateDnsLabel, validateUrl } from '../core/validation';
 import { RuleGroup } from '../prometheus/model';
+import { defaultTenantRuleGroups, TenantRuleOptions } from '../prometheus/packs';
 import { PrometheusRules } from '../prometheus/prometheus-rules';
 import { AutoScalingPolicy, AutoScalingPolicyProps } from '../scaling/auto-scaling-policy';
 import { MlAnomalyJob, MlAnomalyJobProps, MlDriftJob, MlDriftJobProps } from '../ml/ml-jobs';
@@ -57,6 +58,14 @@ export interface TenantMonitoringStackProps {
   readonly scrape?: ApplicationScrapeOptions;
   /** Rule groups of the tenant's own, added to the defaults. Tenant-scoped unless a group says otherwise. @default - none */
   readonly ruleGroups?: ReadonlyArray<RuleGroup>;
+  /**
+   * Options of the default rule packs (SLOs, system, application, ML, business, security,
+   * anomaly): runbook base URL, dashboard link and each pack's named thresholds.
+   * @default - the packs' defaults, thresholds from the environment profile
+   */
+  readonly rulePacks?: TenantRuleOptions;
+  /** Leave out the default rule packs (only the baseline and `ruleGroups`). @default false */
+  readonly withoutRulePacks?: boolean;
   /** Autoscalers for the tenant's workloads (HPA, KEDA or predictive). More with `addAutoScaling()`. @default - none */
   readonly autoscaling?: ReadonlyArray<TenantAutoscaling>;
   /** The tenant's ML models: a drift job each, and anomaly jobs where asked. More with `addModel()`. @default - none */
@@ -140,7 +149,11 @@ export class TenantMonitoringStack extends Construct {
       name: 'tenant-rules',
       tenant: this.tenant.id,
       ruleLabels: environmentLabels,
-      groups: [...baselineRuleGroups(), ...(props.ruleGroups ?? [])],
+      groups: [
+        ...baselineRuleGroups(),
+        ...(props.withoutRulePacks ? [] : defaultTenantRuleGroups(props.environment, this.tenant.id, props.rulePacks)),
+        ...(props.ruleGroups ?? []),
+      ],
     });
 
     for (const a of props.autoscaling ?? []) this.addAutoScaling(a);

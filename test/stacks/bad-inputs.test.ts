@@ -6,7 +6,8 @@ import { DEV } from '../../src/core/environment';
 import { Duration } from '../../src/core/duration';
 import { TenantSpec } from '../../src/core/tenant';
 import { AlertRule, RuleGroup } from '../../src/prometheus/model';
-import { TenantMonitoringStack, TenantMonitoringStackProps } from '../../src/tenancy/tenant-monitoring-stack';
+import { defaultTenantRuleGroups } from '../../src/prometheus/packs';
+import { baselineRuleGroups, TenantMonitoringStack, TenantMonitoringStackProps } from '../../src/tenancy/tenant-monitoring-stack';
 import { synthAll, synthToDirectory } from '../../stacks/main';
 
 const tenant: TenantSpec = { id: 'acme', contacts: { team: 'acme' } };
@@ -14,6 +15,8 @@ const alert: AlertRule = {
   alert: 'ApiDown', expr: 'up{job="api"} == 0', for: Duration.minutes(5), severity: 'critical',
   summary: 'API down', description: 'The API is down.', runbookUrl: 'https://runbooks.example.com/ApiDown',
 };
+/** The index of the first user group: after the baseline and the default rule packs. */
+const N = baselineRuleGroups().length + defaultTenantRuleGroups(DEV, 'acme').length;
 const group = (rules: RuleGroup['rules'], name = 'custom'): RuleGroup => ({ name, rules });
 
 /** A bad input: props for one tenant stack and the exact error synth must report. */
@@ -47,27 +50,27 @@ const cases: Case[] = [
   ['a scrape port name that is too long', { scrape: { port: 'prometheus-metrics' } },
     'dev/acme: scrape.port: got "prometheus-metrics"; allowed: a Service port name: at most 15 lower-case letters, digits and -'],
   ['an invalid PromQL expression', { ruleGroups: [group([{ ...alert, expr: 'rate(http_requests_total[5m]' }])] },
-    'dev/acme/Rules: groups[1](custom).rules[0].expr: got "rate(http_requests_total[5m]" (unexpected end of expression); allowed: a PromQL expression'],
+    `dev/acme/Rules: groups[${N}](custom).rules[0].expr: got "rate(http_requests_total[5m]" (unexpected end of expression); allowed: a PromQL expression`],
   ['a duplicate alert name', { ruleGroups: [group([alert, { ...alert, expr: 'up == 0' }])] },
-    'dev/acme/Rules: groups[1](custom).rules[1].alert: got "ApiDown" (already defined at groups[1](custom).rules[0]); allowed: an alert name not used by another rule'],
+    `dev/acme/Rules: groups[${N}](custom).rules[1].alert: got "ApiDown" (already defined at groups[${N}](custom).rules[0]); allowed: an alert name not used by another rule`],
   ['an alert that redefines a default alert', { ruleGroups: [group([{ ...alert, alert: 'TenantTargetDown' }])] },
-    'dev/acme/Rules: groups[1](custom).rules[0].alert: got "TenantTargetDown" (already defined at groups[0](tenant-baseline).rules[0]); allowed: an alert name not used by another rule'],
+    `dev/acme/Rules: groups[${N}](custom).rules[0].alert: got "TenantTargetDown" (already defined at groups[0](tenant-baseline).rules[0]); allowed: an alert name not used by another rule`],
   ['a duplicate group name', { ruleGroups: [group([alert], 'tenant-baseline')] },
-    'dev/acme/Rules: groups[1].name: got "tenant-baseline" (duplicate group); allowed: a group name not used by another group'],
+    `dev/acme/Rules: groups[${N}].name: got "tenant-baseline" (duplicate group); allowed: a group name not used by another group`],
   ['an unknown severity', { ruleGroups: [group([{ ...alert, severity: 'urgent' as never }])] },
-    'dev/acme/Rules: groups[1](custom).rules[0](ApiDown).severity: got "urgent"; allowed: info, warning, critical'],
+    `dev/acme/Rules: groups[${N}](custom).rules[0](ApiDown).severity: got "urgent"; allowed: info, warning, critical`],
   ['an alert without a runbook', { ruleGroups: [group([{ ...alert, runbookUrl: '' }])] },
-    'dev/acme/Rules: groups[1](custom).rules[0](ApiDown).runbookUrl: got ""; allowed: an absolute http:// or https:// URL'],
+    `dev/acme/Rules: groups[${N}](custom).rules[0](ApiDown).runbookUrl: got ""; allowed: an absolute http:// or https:// URL`],
   ['an alert without a summary', { ruleGroups: [group([{ ...alert, summary: '' }])] },
-    'dev/acme/Rules: groups[1](custom).rules[0](ApiDown).summary: got ""; allowed: a non-empty text'],
+    `dev/acme/Rules: groups[${N}](custom).rules[0](ApiDown).summary: got ""; allowed: a non-empty text`],
   ['a reserved label name', { ruleGroups: [group([{ ...alert, labels: { __team: 'x' } }])] },
-    'dev/acme/Rules: groups[1](custom).rules[0].labels: got "__team"; allowed: a Prometheus label name: [a-zA-Z_][a-zA-Z0-9_]*, not starting with __ (reserved)'],
+    `dev/acme/Rules: groups[${N}](custom).rules[0].labels: got "__team"; allowed: a Prometheus label name: [a-zA-Z_][a-zA-Z0-9_]*, not starting with __ (reserved)`],
   ['a recording rule with an invalid name', { ruleGroups: [group([{ record: 'tenant requests', expr: 'sum(up)' }])] },
-    'dev/acme/Rules: groups[1](custom).rules[0].record: got "tenant requests"; allowed: a Prometheus metric name: [a-zA-Z_:][a-zA-Z0-9_:]*'],
+    `dev/acme/Rules: groups[${N}](custom).rules[0].record: got "tenant requests"; allowed: a Prometheus metric name: [a-zA-Z_:][a-zA-Z0-9_:]*`],
   ['a rule that reads another tenant\'s series', { ruleGroups: [group([{ ...alert, expr: 'up{tenant="globex"} == 0' }])] },
-    'dev/acme/Rules: groups[1](custom).rules[0].expr: got "up{tenant=\\"globex\\"} == 0" (selector up{tenant="globex"} already constrains \'tenant\'); allowed: selectors without a \'tenant\' matcher, or with exactly tenant="acme"'],
+    `dev/acme/Rules: groups[${N}](custom).rules[0].expr: got "up{tenant=\\"globex\\"} == 0" (selector up{tenant="globex"} already constrains 'tenant'); allowed: selectors without a 'tenant' matcher, or with exactly tenant="acme"`],
   ['an empty rule group', { ruleGroups: [group([])] },
-    'dev/acme/Rules: groups[1].rules: got []; allowed: at least one rule'],
+    `dev/acme/Rules: groups[${N}].rules: got []; allowed: at least one rule`],
 ];
 
 function freshOutputDir(): string {

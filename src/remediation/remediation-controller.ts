@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto';
+import { Construct } from 'constructs';
+import { parse as parseYaml } from 'yaml';
+import { k8s } from 'cdk8s-plus-28';
+import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.com';
+import { EnvironmentProfile } from '../core/environment';
+import { ValidationError } from '../core/errors';
+import { ContainerImage, Images } from '../core/images';
+import { COLLECT_LABELS, RESTRICTED_INGRESS_LABEL, recommendedLabels, selectorLabels } from '../core/labels';
+import { httpProbe, SMALL_RESOURCES, secureContainer, securePodSpec, WorkloadServiceAccount } from '../core/pod';
+import { validateDnsLabel } from '../core/validation';
+import { SecretKeyRef } from '../platform/secret-ref';
+import { DEFAULT_LABELS, JobTemplate, PolicyError, RemediationPolicy, RemediationRule, renderPolicy, SafetySettings, validatePolicy } from './policy';
+
+/** Where the controller reads its policy. */
+export const REMEDIATION_POLICY_PATH = '/etc/remediation/policy.yaml';
+/** Where the controller reads the bearer token Alertmanager must send. */
+export const REMEDIATION_TOKEN_DIRECTORY = '/var/run/secrets/remediation';
+
+/**
+ * The Kubernetes permissions the controller needs in each tenant namespace, and nothing more:
+ * no wildcards, no escalate, bind or impersonate, no pods/exec, no Secrets.
+ */
+export const REMEDIATION_RULES: ReadonlyArray<k8s.PolicyRule> = [
+  { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'patch'] },
+  { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch'] },
+  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'list'] },
+  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create', 'list', 'delete'] },
+  { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create'] },
+  { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+];
+
+/** Properties of `RemediationController`. */
+export interface RemediationControllerProps {
+  /** Namespace the controller runs in (the monitoring namespace, next to Alertmanager). */
+  readonly namespace: string;
+  /** The environment: automation is dry-run where `automationDryRun` is set (dev). */
+  readonly environment: EnvironmentProfile;
+  /** The tenant namespaces it may act in; it gets a Role in each and refuses every other namespace. */
+  readonly tenantNamespaces: ReadonlyArray<string>;
+  /** The rules mapping alert labels to actions. */
+  readonly rules: ReadonlyArray<RemediationRule>;
+  /** Job templates for `run-job` actions. @default - none */
+  readonly jobTemplates?: Readonly<Record<string, JobTemplate>>;
+  /** Safety limits (cooldown, caps, attempts). Dry run and allowed namespaces come from the environment and tenants. @default - 10m cooldown, 5 per namespace and 20 in total per 10m, 3 attempts */
+  readonly safety?: Partial<Omit<SafetySettings, 'dryRun' | 'allowedNamespaces'>>;
+  /** The Secret key holding the bearer token Alertmanager sends (never created here). */
+  readonly token: SecretKeyRef;
+  /** Image. @default Images.runtime() */
+  readonly image?: ContainerImage;
+}
+
+/**
+ * The remediation controller: a single-replica Deployment of the runtime image that receives
+ * Alertmanager webhooks and acts on tenant workloads within a policy (restart, scale, block an IP,
+ * run a maintenance Job), with namespace-scoped Roles in each tenant namespace, a ClusterIP
+ * Service, a NetworkPolicy that admits only Alertmanager (and Prometheus for metrics), the policy
+ * ConfigMap, and a ServiceMonitor.
+ */
+export class RemediationController extends Construct {
+  /** The validated policy. */
+  public readonly policy: RemediationPolicy;
+  /** The webhook URL Alertmanager posts to. */
+  public readonly webhookUrl: string;
+  /** The token Secret reference (Alertmanager mounts the same Secret). */
+  public readonly token: SecretKeyRef;
+
+  constructor(scope: Construct, id: string, props: RemediationControllerProps) {
+    super(scope, id);
+    const ns = validateDnsLabel(props.namespace, this, 'namespace');
+    props.tenantNamespaces.forEach((t, i) => validateDnsLabel(t, this, `tenantNamespaces[${i}]`));
+    if (props.tenantNamespaces.includes(ns)) {
+      throw new ValidationError(this, 'tenantNamespaces', ns, 'tenant namespaces only (not the namespace the controller runs in)');
+    }
+    this.token = props.token;
+    const name = 'remediation-controller';
+    const labels = recommendedLabels({ name, component: 'remediation' });
+    const selector = selectorLabels({ name });
+    this.webhookUrl = `http://${name}.${ns}.svc:8080/webhook`;
+
+    const draft: RemediationPolicy = {
+      safety: {
+        cooldownSeconds: 600, rateWindowSeconds: 600, perNamespaceCap: 5, globalCap: 20, maxAttempts: 3,
+        ...(props.safety ?? {}),
+        dryRun: props.environment.automationDryRun,
+        allowedNamespaces: [...props.tenantNamespaces],
+      },
+      targetLabels: { namespace: DEFAULT_LABELS.namespace, deployment: DEFAULT_LABELS.deployment, statefulset: DEFAULT_LABELS.statefulset },
+      jobTemplates: { ...(props.jobTemplates ?? {}) },
+      rules: [...props.rules],
+    };
+    try {
+      // The controller parses exactly this YAML at start; validating it here fails synth instead.
+      this.policy = validatePolicy(parseYaml(renderPolicy(draft)));
+    } catch (e) {
+      if (e instanceof PolicyError) throw new ValidationError(this, `policy.${e.field}`, undefined, 'a valid remediation policy (docs/guide/remediation.md)', e.message);
+      throw e;
+    }
+    const policyYaml = renderPolicy(this.policy);
+
+    const sa = new WorkloadServiceAccount(this, 'ServiceAccount', { name, namespace: ns, labels });
+    for (const tenantNs of props.tenantNamespaces) {
+      const scope = new Construct(this, `Tenant-${tenantNs}`);
+      new k8s.KubeRole(scope, 'Role', { metadata: { name, namespace: tenantNs, labels }, rules: [...REMEDIATION_RULES] });
+      new k8s.KubeRoleBinding(scope, 'Binding', {
+        metadata: { name, namespace: tenantNs, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: ns }],
+      });
+    }
+    new k8s.KubeConfigMap(this, 'Policy', { metadata: { name: `${name}-policy`, namespace: ns, labels }, data: { 'policy.yaml': policyYaml } });
+
+    new k8s.KubeDeployment(this, 'Resource', {
+      metadata: { name, namespace: ns, labels },
+      spec: {
+        // One replica: deduplication and cooldowns are in memory (docs/guide/remediation.md).
+        replicas: 1,
+        strategy: { type: 'Recreate' },
+        selector: { matchLabels: selector },
+        template: {
+          // The policy is read at start; a changed policy rolls the pod.
+          metadata: { labels: { ...labels, ...selector, [RESTRICTED_INGRESS_LABEL]: 'true' }, annotations: { 'monitoring.cdk8s.io/policy-sha256': createHash('sha256').update(policyYaml).digest('hex') } },
+          spec: securePodSpec({
+            serviceAccountName: sa.name,
+            automountServiceAccountToken: true,
+            terminationGracePeriodSeconds: 30,
+            containers: [secureContainer({
+              name: 'controller',
+              image: props.image ?? Images.runtime(),
+              args: ['remediation', '--policy', REMEDIATION_POLICY_PATH, '--token-file', `${REMEDIATION_TOKEN_DIRECTORY}/${props.token.key}`, '--port', '8080'],
+              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+              ports: [{ name: 'http', port: 8080 }],
+              resources: SMALL_RESOURCES,
+              readinessProbe: httpProbe('/readyz', 'http'),
+              livenessProbe: httpProbe('/healthz', 'http', 20),
+              volumeMounts: [
+                { name: 'policy', mountPath: '/etc/remediation', readOnly: true },
+                { name: 'token', mountPath: REMEDIATION_TOKEN_DIRECTORY, readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+              location: this,
+            })],
+            volumes: [
+              { name: 'policy', configMap: { name: `${name}-policy` } },
+              { name: 'token', secret: { secretName: props.token.name, items: [{ key: props.token.key, path: props.token.key }] } },
+              { name: 'tmp', emptyDir: {} },
+            ],
+          }),
+        },
+      },
+    });
+    new k8s.KubeService(this, 'Service', {
+      metadata: { name, namespace: ns, labels },
+      spec: { type: 'ClusterIP', selector, ports: [{ name: 'http', port: 8080, targetPort: k8s.IntOrString.fromString('http') }] },
+    });
+    new ServiceMonitor(this, 'Monitor', {
+      metadata: { name, namespace: ns, labels: { ...labels, ...COLLECT_LABELS } },
+      spec: { selector: { matchLabels: selector }, endpoints: [{ port: 'http', path: '/metrics' }] },
+    });
+    // Only Alertmanager may deliver webhooks; Prometheus scrapes /metrics.
+    new k8s.KubeNetworkPolicy(this, 'Ingress', {
+      metadata: { name: `${name}-ingress`, namespace: ns, labels },
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ['Ingress'],
+        ingress: [{
+          from: [
+            { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'alertmanager' } } },
+            { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } },
+          ],
+          ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(8080) }],
+        }],
+      },
+    });
+  }
+}
+

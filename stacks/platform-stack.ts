@@ -1,0 +1,106 @@
+import { App, Chart } from 'cdk8s';
+import { AlertRouting } from '../src/alerting/alert-routing';
+import { Receiver } from '../src/alerting/receivers';
+import { SecretRef } from '../src/alerting/secret-ref';
+import { Duration } from '../src/core/duration';
+import { EnvironmentProfile } from '../src/core/environment';
+import { MonitoringPlatform } from '../src/platform/monitoring-platform';
+import { SecretKeyRef } from '../src/platform/secret-ref';
+import { platformRuleGroups } from '../src/prometheus/packs';
+import { PrometheusRules } from '../src/prometheus/prometheus-rules';
+import { parseMatcher } from '../src/remediation/matcher';
+import { RemediationController } from '../src/remediation/remediation-controller';
+import { ExampleTenant } from './tenants';
+
+/** The monitoring namespace of every example environment. */
+export const MONITORING_NAMESPACE = 'monitoring';
+
+/** Secrets the platform references (they are created out of band, never by this app). */
+export const PLATFORM_SECRETS = {
+  /** Receiver credentials: webhook URLs, routing keys, SMTP password. */
+  alerting: 'alerting-credentials',
+  /** The bearer token Alertmanager sends to the remediation controller. */
+  remediationToken: 'remediation-webhook-token',
+  /** Grafana's admin user and password. */
+  grafanaAdmin: 'grafana-admin',
+} as const;
+
+/** What the platform chart of one environment holds. */
+export interface PlatformParts {
+  readonly chart: Chart;
+  readonly platform: MonitoringPlatform;
+  readonly routing: AlertRouting;
+  readonly remediation: RemediationController;
+}
+
+/** Properties of the platform chart. */
+export interface PlatformStackProps {
+  readonly profile: EnvironmentProfile;
+  readonly tenants: ReadonlyArray<ExampleTenant>;
+  readonly prometheusUrl?: string;
+  readonly grafanaUrl?: string;
+}
+
+/**
+ * The shared platform of one environment: alert routing (receivers per environment, a route per
+ * tenant), the platform components, the platform's own rules, and the remediation controller wired
+ * to Alertmanager as the L1 webhook receiver.
+ */
+export function createPlatform(app: App, props: PlatformStackProps): PlatformParts {
+  const { profile } = props;
+  const chart = new Chart(app, 'platform', { labels: { environment: profile.name } });
+  const ns = MONITORING_NAMESPACE;
+
+  const routing = new AlertRouting(chart, 'Routing', { profile, namespace: ns, alertmanagerName: 'platform', grafanaUrl: props.grafanaUrl });
+  routing.addSecret(PLATFORM_SECRETS.alerting, ['slack-url', 'pagerduty-key', 'smtp-password', 'discord-url', 'teams-url']);
+  routing.addSecret(PLATFORM_SECRETS.remediationToken, ['token']);
+  const cred = (key: string) => SecretRef.of(PLATFORM_SECRETS.alerting, key);
+  routing.addReceiver(Receiver.slack({ name: 'platform-chat', channel: '#platform-alerts', webhookUrl: cred('slack-url') }));
+  routing.addReceiver(Receiver.discord({ name: 'platform-discord', webhookUrl: cred('discord-url') }));
+  routing.addReceiver(Receiver.email({
+    name: 'platform-oncall', to: 'oncall@platform.example', from: 'alertmanager@platform.example',
+    smarthost: 'smtp.platform.example:587', authUsername: 'alertmanager', authPassword: cred('smtp-password'),
+  }));
+  routing.addReceiver(Receiver.pagerduty({ name: 'platform-pager', routingKey: cred('pagerduty-key') }));
+  // L4: the vendor / emergency bridge.
+  routing.addReceiver(Receiver.msteams({ name: 'vendor-bridge', webhookUrl: cred('teams-url'), levels: ['L4'] }));
+
+  const platform = new MonitoringPlatform(chart, 'Platform', {
+    environment: profile,
+    namespace: ns,
+    alerting: routing,
+    grafanaAdminSecret: PLATFORM_SECRETS.grafanaAdmin,
+    grafanaUrl: props.grafanaUrl,
+    prometheusUrl: props.prometheusUrl,
+  });
+  new PrometheusRules(chart, 'PlatformRules', { namespace: ns, name: 'platform-rules', groups: platformRuleGroups(profile), ruleLabels: { environment: profile.name } });
+
+  const remediation = new RemediationController(chart, 'Remediation', {
+    namespace: ns,
+    environment: profile,
+    tenantNamespaces: props.tenants.map((t) => t.id),
+    token: SecretKeyRef.of(PLATFORM_SECRETS.remediationToken, 'token'),
+    safety: { cooldownSeconds: Duration.minutes(10).toSeconds() },
+    rules: [
+      { name: 'restart-crashloop', match: [parseMatcher('remediation_action="restart"')], action: { type: 'restart' }, dryRun: false },
+      { name: 'scale-out-latency', match: [parseMatcher('remediation_action="scale"')], action: { type: 'scale', delta: 2, min: 2, max: 20 }, dryRun: false },
+      { name: 'block-abusive-client', match: [parseMatcher('remediation_action="block-ip"')], action: { type: 'block-ip', sourceLabel: 'source_ip', expirySeconds: 3600, allowFrom: ['0.0.0.0/0', '::/0'] }, dryRun: false },
+    ],
+  });
+  routing.addReceiver(Receiver.webhook({
+    name: 'remediation', url: remediation.webhookUrl, bearerToken: SecretRef.of(PLATFORM_SECRETS.remediationToken, 'token'), levels: ['L1'], shared: true,
+  }));
+
+  for (const t of props.tenants) {
+    platform.addTenant(t.id);
+    routing.addSecret(`alerting-${t.id}`, ['slack-url']);
+    routing.addTenantRoute(t.id, [
+      Receiver.slack({ name: `${t.id}-chat`, channel: t.contacts.slackChannel ?? '#alerts', webhookUrl: SecretRef.of(`alerting-${t.id}`, 'slack-url') }),
+      ...(t.contacts.email ? [Receiver.email({
+        name: `${t.id}-oncall`, to: t.contacts.email, from: 'alertmanager@platform.example',
+        smarthost: 'smtp.platform.example:587', authUsername: 'alertmanager', authPassword: cred('smtp-password'),
+      })] : []),
+    ]);
+  }
+  return { chart, platform, routing, remediation };
+}
