@@ -22,6 +22,18 @@ export class ValidationError extends Error {
   public readonly detail: string;
 
   /**
+   * An error whose detail was already worded by a model-level validator (`got 2; expected at
+   * least min (5)`), reported at a construct: `<path>: <field>: <detail>`.
+   */
+  public static fromDetail(location: ErrorLocation, field: string, detail: string, allowed: string): ValidationError {
+    const error = Object.create(ValidationError.prototype) as ValidationError;
+    const path = typeof location === 'string' ? location : location.node.path;
+    const rest = `${field}: ${detail}`;
+    Object.assign(error, { name: 'ValidationError', path, field, allowed, detail: rest, message: `${path || '<root>'}: ${rest}`, stack: new Error().stack });
+    return error;
+  }
+
+  /**
    * The same error reported at another location, with `fieldPrefix` before its field: a model
    * error (`DriftJobConfig: features[0].name ...`) re-anchored at the construct that holds the
    * model (`prod/acme/Drift: config.features[0].name ...`).

@@ -93,7 +93,9 @@ export class RemediationController extends Construct {
       // The controller parses exactly this YAML at start; validating it here fails synth instead.
       this.policy = validatePolicy(parseYaml(renderPolicy(draft)));
     } catch (e) {
-      if (e instanceof PolicyError) throw new ValidationError(this, `policy.${e.field}`, undefined, 'a valid remediation policy (docs/guide/remediation.md)', e.message);
+      if (e instanceof PolicyError) {
+        throw ValidationError.fromDetail(this, `policy.${e.field}`, e.message.replace(`policy.${e.field}: `, ''), 'a valid remediation policy (docs/guide/remediation.md)');
+      }
       throw e;
     }
     const policyYaml = renderPolicy(this.policy);

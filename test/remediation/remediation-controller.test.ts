@@ -1,0 +1,100 @@
+import { Testing } from 'cdk8s';
+import { DEV, PROD } from '../../src/core/environment';
+import { SecretKeyRef } from '../../src/platform/secret-ref';
+import { parseMatcher } from '../../src/remediation/matcher';
+import { parsePolicy } from '../../src/remediation/policy';
+import { RemediationController, RemediationControllerProps } from '../../src/remediation/remediation-controller';
+import { podTemplates, restrictedViolations } from '../support/pod-security';
+import { Manifest, validateManifest } from '../support/schema';
+
+type Spec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const props: RemediationControllerProps = {
+  namespace: 'monitoring',
+  environment: PROD,
+  tenantNamespaces: ['acme', 'globex'],
+  token: SecretKeyRef.of('remediation-webhook-token', 'token'),
+  rules: [{ name: 'restart', match: [parseMatcher('remediation_action="restart"')], action: { type: 'restart' }, dryRun: false }],
+};
+function synth(overrides: Partial<RemediationControllerProps> = {}): Manifest[] {
+  const chart = Testing.chart();
+  new RemediationController(chart, 'Remediation', { ...props, ...overrides });
+  return Testing.synth(chart) as Manifest[];
+}
+const find = (objs: Manifest[], kind: string, ns?: string) => objs.filter((o) => o.kind === kind && (!ns || o.metadata.namespace === ns));
+
+describe('RemediationController', () => {
+  const objects = synth();
+
+  test('every object passes strict schema validation and the pod is PSS restricted', () => {
+    expect(objects.flatMap(validateManifest)).toEqual([]);
+    expect(podTemplates(objects).flatMap(restrictedViolations)).toEqual([]);
+  });
+
+  test('runs one replica of the remediation program with its policy and token files', () => {
+    const [deployment] = find(objects, 'Deployment');
+    const spec = deployment.spec as Spec;
+    expect(spec.replicas).toBe(1);
+    expect(spec.strategy).toEqual({ type: 'Recreate' });
+    expect(spec.template.spec.containers[0].args).toEqual(['remediation', '--policy', '/etc/remediation/policy.yaml', '--token-file', '/var/run/secrets/remediation/token', '--port', '8080']);
+    expect(spec.template.spec.volumes).toContainEqual({ name: 'token', secret: { secretName: 'remediation-webhook-token', items: [{ key: 'token', path: 'token' }] } });
+    expect(spec.template.spec.containers[0].readinessProbe.httpGet.path).toBe('/readyz');
+  });
+
+  test('writes a policy that acts only in tenant namespaces, live in prod', () => {
+    const [cm] = find(objects, 'ConfigMap');
+    const policy = parsePolicy((cm as Spec).data['policy.yaml']);
+    expect(policy.safety.allowedNamespaces).toEqual(['acme', 'globex']);
+    expect(policy.safety.dryRun).toBe(false);
+  });
+
+  test('is dry-run in dev', () => {
+    const [cm] = find(synth({ environment: DEV }), 'ConfigMap');
+    expect(parsePolicy((cm as Spec).data['policy.yaml']).safety.dryRun).toBe(true);
+  });
+
+  test('gets a namespace-scoped Role in each tenant namespace with only the verbs it needs', () => {
+    expect(objects.filter((o) => o.kind.startsWith('Cluster'))).toEqual([]);
+    const roles = find(objects, 'Role');
+    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(['acme', 'globex']);
+    for (const role of roles) {
+      for (const rule of (role as Spec).rules) {
+        expect(rule.verbs.some((v: string) => ['*', 'escalate', 'bind', 'impersonate'].includes(v))).toBe(false);
+        expect(rule.resources.some((r: string) => r === '*' || r === 'secrets' || r === 'pods/exec')).toBe(false);
+      }
+    }
+    expect(find(objects, 'RoleBinding').map((b) => (b as Spec).subjects)).toEqual([
+      [{ kind: 'ServiceAccount', name: 'remediation-controller', namespace: 'monitoring' }],
+      [{ kind: 'ServiceAccount', name: 'remediation-controller', namespace: 'monitoring' }],
+    ]);
+  });
+
+  test('admits webhooks only from Alertmanager (and scraping from Prometheus)', () => {
+    const [policy] = find(objects, 'NetworkPolicy');
+    expect((policy.spec as Spec).ingress[0].from).toEqual([
+      { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'alertmanager' } } },
+      { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } },
+    ]);
+    const [deployment] = find(objects, 'Deployment');
+    expect((deployment.spec as Spec).template.metadata.labels['monitoring.cdk8s.io/restricted-ingress']).toBe('true');
+  });
+
+  test('rolls the pod when the policy changes', () => {
+    const hash = (objs: Manifest[]) => (find(objs, 'Deployment')[0].spec as Spec).template.metadata.annotations['monitoring.cdk8s.io/policy-sha256'];
+    expect(hash(synth({ safety: { cooldownSeconds: 60 } }))).not.toBe(hash(objects));
+  });
+
+  test('fails a rule with an unknown job template', () => {
+    expect(() => synth({ rules: [{ name: 'job', match: [parseMatcher('a="b"')], action: { type: 'run-job', template: 'missing' }, dryRun: false }] }))
+      .toThrow(/^test\/Remediation: policy\.rules\[0\]\.action\.template: /);
+  });
+
+  test('fails a scale rule with min above max', () => {
+    expect(() => synth({ rules: [{ name: 'scale', match: [parseMatcher('a="b"')], action: { type: 'scale', delta: 1, min: 5, max: 2 }, dryRun: false }] }))
+      .toThrow('test/Remediation: policy.rules[0].action.max: got 2; expected at least min (5)');
+  });
+
+  test('fails when it would act in its own namespace', () => {
+    expect(() => synth({ tenantNamespaces: ['monitoring'] })).toThrow(
+      'test/Remediation: tenantNamespaces: got "monitoring"; allowed: tenant namespaces only (not the namespace the controller runs in)');
+  });
+});

@@ -1,0 +1,84 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { Manifest } from '../support/schema';
+import { ENVIRONMENT_NAMES, synthEnvironment } from '../support/synth';
+import { requireTool, runTool } from '../support/tools';
+
+const amtool = requireTool('amtool', 'apt-get install -y prometheus-alertmanager');
+type Config = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * The Alertmanager configuration exactly as synthesized into the platform's Secret, written to a
+ * directory with its templates. Alertmanager 0.25 (the Debian amtool) has no Teams receiver and
+ * no Discord `webhook_url_file`; those two notifier configs are dropped from their receivers
+ * (the receivers and every route stay), everything else is checked as synthesized.
+ */
+function writeSynthesizedConfig(env: string): { file: string; config: Config; droppedConfigs: string[] } {
+  const { objects } = synthEnvironment(env);
+  const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.name === 'alertmanager-platform-config') as Manifest & { stringData: Record<string, string> };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `am-${env}-`));
+  const config = parse(secret.stringData['alertmanager.yaml']) as Config;
+  const dropped: string[] = [];
+  for (const r of config.receivers as Config[]) {
+    for (const key of ['discord_configs', 'msteams_configs']) {
+      if (r[key]) { dropped.push(`${r.name}.${key}`); delete r[key]; }
+    }
+  }
+  fs.writeFileSync(path.join(dir, 'notifications.tmpl'), secret.stringData['notifications.tmpl']);
+  config.templates = [path.join(dir, '*.tmpl')];
+  const file = path.join(dir, 'alertmanager.yaml');
+  fs.writeFileSync(file, stringify(config));
+  return { file, config, droppedConfigs: dropped };
+}
+
+function receiversFor(file: string, labels: Record<string, string>): string[] {
+  const out = runTool(amtool, ['config', 'routes', 'test', `--config.file=${file}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)]);
+  return out.trim().split(',').sort();
+}
+
+describe.each(ENVIRONMENT_NAMES)('the synthesized Alertmanager configuration of %s', (env) => {
+  const { file, config, droppedConfigs } = writeSynthesizedConfig(env);
+
+  test('passes amtool check-config', () => {
+    const out = runTool(amtool, ['check-config', file]);
+    expect(out).toContain('SUCCESS');
+    expect(out).toContain('1 templates');
+  });
+
+  test('contains no credential, only files mounted from Secrets', () => {
+    const text = stringify(config);
+    expect(text).not.toMatch(/hooks\.slack\.com|api_url:|routing_key:|auth_password:|webhook_url:|credentials:/);
+    expect(text).toMatch(/\/etc\/alertmanager\/secrets\/alerting-credentials\//);
+  });
+
+  test('drops only the notifier configs amtool 0.25 cannot read', () => {
+    expect(droppedConfigs.every((d) => /\.(discord|msteams)_configs$/.test(d))).toBe(true);
+    if (env === 'dev') expect(droppedConfigs).toEqual([]);
+  });
+
+  test('routes every tenant alert to the tenant\'s own receivers', () => {
+    for (const tenant of ['acme-ai', 'globex-ml']) {
+      const receivers = receiversFor(file, { alertname: 'TenantHighErrorRate', tenant, severity: 'warning' });
+      expect(receivers.length).toBeGreaterThan(0);
+      for (const r of receivers) expect(r.startsWith(`${tenant}-`) || r.startsWith('platform-')).toBe(true);
+      expect(receivers.some((r) => r.startsWith(`${tenant}-`))).toBe(true);
+    }
+  });
+
+  test('sends alerts asking for remediation to the controller webhook', () => {
+    expect(receiversFor(file, { alertname: 'SecurityRequestFlood', tenant: 'acme-ai', severity: 'critical', remediation_action: 'block-ip' })).toContain('remediation');
+  });
+
+  test('catches alerts without a tenant at the platform receivers', () => {
+    const receivers = receiversFor(file, { alertname: 'PlatformComponentDown', severity: 'warning', component: 'grafana' });
+    expect(receivers.length).toBeGreaterThan(0);
+    for (const r of receivers) expect(r.startsWith('platform-')).toBe(true);
+  });
+
+  test('pages through PagerDuty only where the environment pages', () => {
+    const receivers = receiversFor(file, { alertname: 'PlatformComponentDown', severity: 'critical', component: 'prometheus' });
+    expect(receivers.includes('platform-pager')).toBe(env === 'prod');
+  });
+});
