@@ -10,7 +10,7 @@ import { recommendedLabels } from '../core/labels';
 import { objectName, shortHash } from '../core/naming';
 import { ContainerResources, LARGE_RESOURCES, secureContainer, securePodSpec, SMALL_RESOURCES, WorkloadServiceAccount } from '../core/pod';
 import { parseQuantity } from '../core/quantity';
-import { assertConfigMapFits } from '../core/size-limits';
+import { assertAnnotationFits, assertConfigMapFits } from '../core/size-limits';
 import { validateDnsLabel, validateDnsSubdomain, validateInteger, validateUrl } from '../core/validation';
 import type { SecretKeyRef } from '../platform/secret-ref';
 import { buildIndexSetupPlan, GdprLimits, IndexSetupPlan, renderIndexSetupPlan, RetentionDays, retentionDaysOf, RetentionError } from './model';
@@ -128,6 +128,12 @@ export interface ElasticIndicesProps {
   readonly activeDeadlineSeconds?: number;
   /** Seconds a finished Job is kept. @default 86400 */
   readonly ttlSecondsAfterFinished?: number;
+  /**
+   * The objects are applied with server-side apply. When false, the plan ConfigMap is also held to the 256 KiB
+   * annotation limit client-side `kubectl apply` runs into (about 40 tenants per plan).
+   * @default false
+   */
+  readonly serverSideApply?: boolean;
 }
 
 /** Where the plan ConfigMap is mounted in the Job. */
@@ -178,7 +184,8 @@ export class ElasticIndices extends Construct {
     const data = { 'plan.json': planJson, username: this.connection.username };
     const planName = objectName([base, 'plan']);
     assertConfigMapFits(this, `${ns}/${planName}`, data);
-    new k8s.KubeConfigMap(this, 'Plan', { metadata: { name: planName, namespace: ns, labels }, data });
+    const planMap = new k8s.KubeConfigMap(this, 'Plan', { metadata: { name: planName, namespace: ns, labels }, data });
+    if (!props.serverSideApply) assertAnnotationFits(this, planMap.toJson() as Record<string, unknown>);
 
     const sa = new WorkloadServiceAccount(this, 'ServiceAccount', { name: base, namespace: ns, labels });
     const credentials = mountElasticsearchCredentials(this.connection);

@@ -1,6 +1,7 @@
 import { Testing } from 'cdk8s';
 import { DEV, EnvironmentProfile, PROD } from '../../src/core/environment';
 import { ContainerImage, Images } from '../../src/core/images';
+import { ANNOTATIONS_MAX_BYTES, lastAppliedAnnotationBytes } from '../../src/core/size-limits';
 import { ElasticIndices, ElasticIndicesProps } from '../../src/logging/elastic-indices';
 import { IndexSetupPlan, stepPath } from '../../src/logging/model';
 import { SecretKeyRef } from '../../src/platform/secret-ref';
@@ -126,6 +127,14 @@ describe('ElasticIndices', () => {
     test('fails an Elasticsearch version the client cannot speak', () => {
       expect(make({ elasticsearch: undefined, deployCluster: { version: '8.15.0' } }))
         .toThrow('test/indices: deployCluster.version: got "8.15.0"; allowed: an Elasticsearch 9.x.y version (the index-setup client speaks 9.x)');
+    });
+    test('fails a plan too large for client-side apply, and accepts it with server-side apply', () => {
+      const tenants = Array.from({ length: 50 }, (_, i) => `tenant-${i}`);
+      const accepted = make({ tenants, serverSideApply: true })();
+      expect(accepted.map((o) => o.kind)).toEqual(['ConfigMap', 'ServiceAccount', 'Job']);
+      const bytes = lastAppliedAnnotationBytes(accepted[0]!);
+      expect(bytes).toBeGreaterThan(ANNOTATIONS_MAX_BYTES);
+      expect(make({ tenants })).toThrow(`test/indices: ConfigMap monitoring/elastic-indices-plan annotations with kubectl.kubernetes.io/last-applied-configuration (bytes): got ${bytes} (apply this object with server-side apply (kubectl apply --server-side, Argo CD ServerSideApply=true, Flux), which keeps no last-applied annotation, or make it smaller); allowed: at most 262144 bytes (256 KiB, the API server's annotation limit)`);
     });
     test('fails a Job deadline below 30 seconds', () => {
       expect(make({ activeDeadlineSeconds: 5 })).toThrow('test/indices: activeDeadlineSeconds: got 5; allowed: a whole number from 30 to 86400');
