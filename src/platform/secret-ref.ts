@@ -1,8 +1,7 @@
 import { ErrorLocation, ValidationError } from '../core/errors';
 import { validateDnsSubdomain } from '../core/validation';
+import { SECRET_KEY_ALLOWED } from '../alerting/secret-ref';
 
-/** Allowed text for a Secret key. */
-export const SECRET_KEY_ALLOWED = 'a Secret key: 1-253 characters of a-z A-Z 0-9 - _ .';
 
 /**
  * A reference to one key of a Kubernetes Secret. Credentials are only ever referenced like this:
