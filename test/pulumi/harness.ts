@@ -120,3 +120,6 @@ export function environmentApp(): { app: App; addons: Chart; extras: Chart; envi
   for (const c of charts) c.addDependency(addons);
   return { app, addons, extras, environment: charts };
 }
+
+// Let every registration still in flight finish before the test file's environment is torn down.
+afterAll(() => pulumi.runtime.disconnect());
