@@ -8,6 +8,9 @@ import { MonitoringPlatform } from '../src/platform/monitoring-platform';
 import { SecretKeyRef } from '../src/platform/secret-ref';
 import { platformRuleGroups } from '../src/prometheus/packs';
 import { PrometheusRules } from '../src/prometheus/prometheus-rules';
+import { Datasource, tenantDatasourceUid } from '../src/grafana/datasources';
+import { ElasticIndices } from '../src/logging/elastic-indices';
+import { JaegerCollector } from '../src/tracing/jaeger-collector';
 import { parseMatcher } from '../src/remediation/matcher';
 import { RemediationController } from '../src/remediation/remediation-controller';
 import { ExampleTenant } from './tenants';
@@ -23,6 +26,8 @@ export const PLATFORM_SECRETS = {
   remediationToken: 'remediation-webhook-token',
   /** Grafana's admin user and password. */
   grafanaAdmin: 'grafana-admin',
+  /** The organisation's Elasticsearch credentials (prod): `password` and `ca.crt`. */
+  elasticsearch: 'elasticsearch-credentials',
 } as const;
 
 /** What the platform chart of one environment holds. */
@@ -31,6 +36,8 @@ export interface PlatformParts {
   readonly platform: MonitoringPlatform;
   readonly routing: AlertRouting;
   readonly remediation: RemediationController;
+  readonly indices: ElasticIndices;
+  readonly jaeger: JaegerCollector;
 }
 
 /** Properties of the platform chart. */
@@ -91,8 +98,24 @@ export function createPlatform(app: App, props: PlatformStackProps): PlatformPar
     name: 'remediation', url: remediation.webhookUrl, bearerToken: SecretRef.of(PLATFORM_SECRETS.remediationToken, 'token'), levels: ['L1'], shared: true,
   }));
 
+  // Logs, audit events and traces: index templates, ILM and data streams for every tenant, in an
+  // Elasticsearch the platform runs (ECK) outside prod and the organisation's cluster in prod.
+  const indices = new ElasticIndices(chart, 'Indices', {
+    environment: profile,
+    namespace: ns,
+    tenants: props.tenants.map((t) => t.id),
+    ...(profile.name === 'prod'
+      ? { elasticsearch: { url: 'https://elasticsearch.logging.svc:9200', username: 'tenant-monitoring', password: SecretKeyRef.of(PLATFORM_SECRETS.elasticsearch, 'password'), ca: SecretKeyRef.of(PLATFORM_SECRETS.elasticsearch, 'ca.crt') } }
+      : { deployCluster: true }),
+  });
+  const jaeger = new JaegerCollector(chart, 'Jaeger', { environment: profile, namespace: ns, elasticsearch: indices.connection, tenants: props.tenants.map((t) => t.id) });
+
   for (const t of props.tenants) {
     platform.addTenant(t.id);
+    const esAuth = { user: indices.connection.username, password: { secretName: indices.connection.password.name, key: indices.connection.password.key } };
+    platform.grafana.addDatasource(Datasource.jaeger({ name: `Jaeger (${t.id})`, uid: tenantDatasourceUid('jaeger', t.id), url: jaeger.endpoints(t.id).query }));
+    platform.grafana.addDatasource(Datasource.elasticsearch({ name: `Logs (${t.id})`, uid: tenantDatasourceUid('logs', t.id), url: indices.connection.url, index: `logs-${t.id}-app`, basicAuth: esAuth }));
+    platform.grafana.addDatasource(Datasource.elasticsearch({ name: `Audit (${t.id})`, uid: tenantDatasourceUid('audit', t.id), url: indices.connection.url, index: `logs-${t.id}-audit`, basicAuth: esAuth }));
     routing.addSecret(`alerting-${t.id}`, ['slack-url']);
     routing.addTenantRoute(t.id, [
       Receiver.slack({ name: `${t.id}-chat`, channel: t.contacts.slackChannel ?? '#alerts', webhookUrl: SecretRef.of(`alerting-${t.id}`, 'slack-url') }),
@@ -102,5 +125,5 @@ export function createPlatform(app: App, props: PlatformStackProps): PlatformPar
       })] : []),
     ]);
   }
-  return { chart, platform, routing, remediation };
+  return { chart, platform, routing, remediation, indices, jaeger };
 }

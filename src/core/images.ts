@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ErrorLocation, ValidationError } from './errors';
 
 /** Allowed text for an image reference. */
@@ -29,9 +31,23 @@ export class ContainerImage {
   }
 }
 
-/** The version of this package; it tags the runtime image. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const PACKAGE_VERSION: string = (require('../../package.json') as { version: string }).version;
+/**
+ * The version of this package; it tags the runtime image. Read from the package's own
+ * package.json, found by walking up from this file (it sits two levels up in the sources and
+ * three in the compiled `lib/`).
+ */
+export const PACKAGE_VERSION: string = readPackageVersion(__dirname);
+
+function readPackageVersion(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'cdk8s-tenant-monitoring' && pkg.version) return pkg.version;
+    }
+    if (path.dirname(dir) === dir) throw new Error(`package.json of cdk8s-tenant-monitoring not found above ${start}`);
+  }
+}
 
 /** Repository of the runtime image that runs this project's programs (`src/runtime`). */
 export const RUNTIME_IMAGE_REPOSITORY = 'ghcr.io/cdk8s-tenant-monitoring/runtime';
@@ -48,7 +64,7 @@ export const Images = {
   /** The sidecar that loads dashboards and datasources from labelled ConfigMaps into Grafana. */
   grafanaSidecar: (): ContainerImage => ContainerImage.parse('quay.io/kiwigrid/k8s-sidecar:1.28.0'),
   /** Jaeger v2 (OpenTelemetry Collector based). */
-  jaeger: (): ContainerImage => ContainerImage.parse('docker.io/jaegertracing/jaeger:2.1.0'),
+  jaeger: (): ContainerImage => ContainerImage.parse('docker.io/jaegertracing/jaeger:2.10.0'),
   /** Prometheus Pushgateway. */
   pushgateway: (): ContainerImage => ContainerImage.parse('quay.io/prometheus/pushgateway:v1.10.0'),
   /** Prometheus version for the operator-managed `Prometheus`. */

@@ -214,3 +214,11 @@ export function toGrafanaOperatorDatasource(spec: DatasourceSpec, instanceSelect
     ...(valuesFrom.length > 0 ? { valuesFrom } : {}),
   };
 }
+
+/** The kinds of per-tenant datasource the platform provisions. */
+export type TenantDatasourceKind = 'prometheus' | 'jaeger' | 'logs' | 'audit';
+
+/** The UID of a tenant's datasource (`prometheus-acme`, `audit-acme`): one naming rule for the platform and the dashboards. */
+export function tenantDatasourceUid(kind: TenantDatasourceKind, tenant: string): string {
+  return fitGrafanaUid(`${kind}-${tenant}`);
+}

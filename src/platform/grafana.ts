@@ -2,6 +2,9 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
+import { datasourceSecretEnv, DatasourceSpec, renderDatasourceProvisioning } from '../grafana/datasources';
+import { DASHBOARD_FOLDER_ANNOTATION, DASHBOARD_SIDECAR_LABEL } from '../grafana/grafana-dashboards';
+import { ValidationError } from '../core/errors';
 import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.com';
 import { ContainerImage, Images } from '../core/images';
 import { COLLECT_LABELS, recommendedLabels, selectorLabels } from '../core/labels';
@@ -9,23 +12,9 @@ import { httpProbe, MEDIUM_RESOURCES, secureContainer, securePodSpec, SMALL_RESO
 import { SecretKeyRef } from './secret-ref';
 
 /** The label that marks a ConfigMap as a Grafana dashboard for the sidecar. */
-export const GRAFANA_DASHBOARD_LABEL = 'grafana_dashboard';
+export const GRAFANA_DASHBOARD_LABEL = DASHBOARD_SIDECAR_LABEL;
 /** The annotation that names the Grafana folder a dashboard ConfigMap goes into. */
-export const GRAFANA_FOLDER_ANNOTATION = 'grafana_folder';
-
-/** One entry of Grafana's datasource provisioning file. */
-export interface GrafanaDatasourceEntry {
-  readonly name: string;
-  readonly type: string;
-  readonly uid: string;
-  readonly url: string;
-  readonly access?: string;
-  readonly isDefault?: boolean;
-  readonly jsonData?: Readonly<Record<string, unknown>>;
-  readonly secureJsonData?: Readonly<Record<string, string>>;
-  readonly orgId?: number;
-  readonly editable?: boolean;
-}
+export const GRAFANA_FOLDER_ANNOTATION = DASHBOARD_FOLDER_ANNOTATION;
 
 /** Properties of `Grafana`. */
 export interface GrafanaProps {
@@ -58,7 +47,7 @@ export class Grafana extends Construct {
   public readonly url: string;
   /** The URL used in links. */
   public readonly rootUrl: string;
-  private readonly datasources: GrafanaDatasourceEntry[] = [];
+  private readonly datasources: DatasourceSpec[] = [];
 
   constructor(scope: Construct, id: string, props: GrafanaProps) {
     super(scope, id);
@@ -84,7 +73,7 @@ export class Grafana extends Construct {
 
     new k8s.KubeConfigMap(this, 'Datasources', {
       metadata: { name: 'grafana-datasources', namespace: ns, labels },
-      data: { 'datasources.yaml': Lazy.any({ produce: () => stringify({ apiVersion: 1, datasources: this.datasources }) }) as unknown as string },
+      data: { 'datasources.yaml': Lazy.any({ produce: () => renderDatasourceProvisioning(this.datasources) }) as unknown as string },
     });
     new k8s.KubeConfigMap(this, 'DashboardProviders', {
       metadata: { name: 'grafana-dashboard-providers', namespace: ns, labels },
@@ -117,7 +106,8 @@ export class Grafana extends Construct {
                 name,
                 image: props.image ?? Images.grafana(),
                 ports: [{ name: 'http', port: 3000 }],
-                env: [
+                // Rendered at synth: datasources added after construction bring their Secret-backed variables.
+                env: Lazy.any({ produce: () => [
                   secretEnv('GF_SECURITY_ADMIN_USER', props.adminUser),
                   secretEnv('GF_SECURITY_ADMIN_PASSWORD', props.adminPassword),
                   { name: 'GF_SERVER_ROOT_URL', value: this.rootUrl },
@@ -128,7 +118,9 @@ export class Grafana extends Construct {
                   { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: 'false' },
                   { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },
                   { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
-                ],
+                  // Datasource credentials (headers, passwords) from their Secrets, by reference.
+                  ...datasourceSecretEnv(this.datasources).map((r) => secretEnv(r.envName, SecretKeyRef.of(r.secretName, r.key))),
+                ] }) as unknown as k8s.EnvVar[],
                 resources: MEDIUM_RESOURCES,
                 readinessProbe: httpProbe('/api/health', 'http'),
                 livenessProbe: httpProbe('/api/health', 'http', 30),
@@ -185,8 +177,16 @@ export class Grafana extends Construct {
     }
   }
 
-  /** Provision a datasource. */
-  public addDatasource(ds: GrafanaDatasourceEntry): void {
+  /** Provision a datasource (build it with the `Datasource` factories). Secret values reach Grafana as environment variables from Secret references. */
+  public addDatasource(ds: DatasourceSpec): void {
+    if (this.datasources.some((d) => d.uid === ds.uid || d.name === ds.name)) {
+      throw new ValidationError(this, 'datasources', ds.name, 'a datasource whose name and uid are not used by another', `uid ${ds.uid}`);
+    }
     this.datasources.push(ds);
+  }
+
+  /** The provisioned datasources. */
+  public get datasourceSpecs(): ReadonlyArray<DatasourceSpec> {
+    return [...this.datasources];
   }
 }

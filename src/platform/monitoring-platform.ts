@@ -12,10 +12,13 @@ import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.c
 import { EnvironmentProfile } from '../core/environment';
 import { ValidationError } from '../core/errors';
 import { Images } from '../core/images';
-import { COLLECT_LABELS, MONITORED_NAMESPACE_LABEL, recommendedLabels, RESTRICTED_INGRESS_LABEL, TENANT_LABEL } from '../core/labels';
+import { COLLECT_LABELS, MONITORED_NAMESPACE_LABEL, recommendedLabels, RESTRICTED_INGRESS_LABEL, selectorLabels, TENANT_LABEL } from '../core/labels';
+import { objectName } from '../core/naming';
 import { NON_ROOT_UID, spreadAcrossNodes, WorkloadServiceAccount } from '../core/pod';
 import { validateDnsLabel, validateUrl } from '../core/validation';
 import { TELEMETRY_PORTS } from '../tenancy/tenant-namespace';
+import { Datasource, tenantDatasourceUid } from '../grafana/datasources';
+import { GrafanaDashboards } from '../grafana/grafana-dashboards';
 import { Grafana } from './grafana';
 import { Pushgateway } from './pushgateway';
 import { SecretKeyRef } from './secret-ref';
@@ -72,6 +75,8 @@ export class MonitoringPlatform extends Construct {
   public readonly pushgateway: Pushgateway;
   /** Grafana. */
   public readonly grafana: Grafana;
+  /** The platform-wide dashboards (folder "Platform"). */
+  public readonly dashboards: GrafanaDashboards;
   /** The Prometheus ServiceAccount name. */
   public readonly prometheusServiceAccount: string;
   private readonly tenants: string[] = [];
@@ -114,8 +119,9 @@ export class MonitoringPlatform extends Construct {
       replicas: env.replicas.grafana,
       rootUrl: props.grafanaUrl,
     });
-    this.grafana.addDatasource({ name: 'Prometheus', type: 'prometheus', uid: 'prometheus', url: `http://prometheus.${ns}.svc:9090`, access: 'proxy', isDefault: true, jsonData: { timeInterval: env.scrapeInterval.toPrometheus() } });
-    this.grafana.addDatasource({ name: 'Alertmanager', type: 'alertmanager', uid: 'alertmanager', url: this.alertmanagerUrl, access: 'proxy', jsonData: { implementation: 'prometheus' } });
+    this.grafana.addDatasource(Datasource.prometheus({ name: 'Prometheus', uid: 'prometheus', url: `http://prometheus.${ns}.svc:9090`, isDefault: true, scrapeInterval: env.scrapeInterval.toPrometheus() }));
+    this.grafana.addDatasource(Datasource.alertmanager({ name: 'Alertmanager', uid: 'alertmanager', url: this.alertmanagerUrl }));
+    this.dashboards = new GrafanaDashboards(this, 'Dashboards', { namespace: ns, environment: env });
     this.createNetworkPolicies(ns);
   }
 
@@ -141,6 +147,28 @@ export class MonitoringPlatform extends Construct {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'prometheus-discovery' },
       subjects: [{ kind: 'ServiceAccount', name: this.prometheusServiceAccount, namespace: this.namespace }],
     });
+    // The tenant may send traces to its own collector only (jaeger-<tenant>), never to another tenant's.
+    new k8s.KubeNetworkPolicy(scope, 'TelemetryIngress', {
+      metadata: { name: `allow-telemetry-${tenantId}`, namespace: this.namespace, labels },
+      spec: {
+        podSelector: { matchLabels: selectorLabels({ name: 'jaeger', instance: objectName(['jaeger', tenantId]) }) },
+        policyTypes: ['Ingress'],
+        ingress: [{
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': tenantId } } }],
+          ports: TELEMETRY_PORTS.map((p) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(p) })),
+        }],
+      },
+    });
+    // The tenant's metrics datasource: with a shared long-term store it reads only the tenant's
+    // data through the tenant header; otherwise the platform Prometheus (dashboards fix the tenant).
+    const rw = this.environment.remoteWrite;
+    this.grafana.addDatasource(Datasource.prometheus({
+      name: `Prometheus (${tenantId})`,
+      uid: tenantDatasourceUid('prometheus', tenantId),
+      url: rw ? rw.queryUrl ?? `${new URL(rw.url).origin}/prometheus` : `http://prometheus.${this.namespace}.svc:9090`,
+      headers: rw ? [{ name: this.tenantHeader as string, value: tenantId }] : [],
+      scrapeInterval: this.environment.scrapeInterval.toPrometheus(),
+    }));
   }
 
   /** The registered tenants. */
@@ -343,12 +371,6 @@ export class MonitoringPlatform extends Construct {
       podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
       policyTypes: ['Egress'],
       egress: [{ to: [monitoredNamespaces] }],
-    });
-    // Tenants send telemetry (OTLP traces, pushed job metrics).
-    policy('AllowTelemetryIngress', 'allow-telemetry-ingress', {
-      podSelector: {},
-      policyTypes: ['Ingress'],
-      ingress: [{ from: [monitoredNamespaces], ports: TELEMETRY_PORTS.map(tcp) }],
     });
     // Service discovery, the Grafana sidecar and the remediation controller call the API server;
     // remote write and Elasticsearch are reached over HTTPS or their service ports.

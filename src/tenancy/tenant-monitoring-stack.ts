@@ -6,6 +6,8 @@ import { COLLECT_LABELS, recommendedLabels, TENANT_LABEL } from '../core/labels'
 import { ResolvedTenant, resolveTenant, TenantSpec } from '../core/tenant';
 import { ValidationError } from '../core/errors';
 import { validateDnsLabel, validateUrl } from '../core/validation';
+import { tenantDatasourceUid } from '../grafana/datasources';
+import { GrafanaDashboards } from '../grafana/grafana-dashboards';
 import { RuleGroup } from '../prometheus/model';
 import { defaultTenantRuleGroups, TenantRuleOptions } from '../prometheus/packs';
 import { PrometheusRules } from '../prometheus/prometheus-rules';
@@ -96,6 +98,8 @@ export class TenantMonitoringStack extends Construct {
   public readonly prometheusUrl: string;
   /** The Pushgateway URL the ML jobs push to. */
   public readonly pushgatewayUrl: string;
+  /** The tenant's dashboards; add your own with `dashboards.addDashboard()`. */
+  public readonly dashboards: GrafanaDashboards;
 
   constructor(scope: Construct, id: string, props: TenantMonitoringStackProps) {
     super(scope, id);
@@ -154,6 +158,14 @@ export class TenantMonitoringStack extends Construct {
         ...(props.withoutRulePacks ? [] : defaultTenantRuleGroups(props.environment, this.tenant.id, props.rulePacks)),
         ...(props.ruleGroups ?? []),
       ],
+    });
+
+    // The tenant's dashboards, in its own Grafana folder, reading its own datasources.
+    this.dashboards = new GrafanaDashboards(this, 'Dashboards', {
+      namespace: monitoringNamespace,
+      tenant: { id: this.tenant.id, displayName: this.tenant.displayName },
+      environment: props.environment,
+      datasources: { prometheus: tenantDatasourceUid('prometheus', this.tenant.id), audit: tenantDatasourceUid('audit', this.tenant.id) },
     });
 
     for (const a of props.autoscaling ?? []) this.addAutoScaling(a);

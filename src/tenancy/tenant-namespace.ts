@@ -13,8 +13,8 @@ export interface TenantNamespaceProps {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-/** Ports of the shared platform that tenant workloads may send telemetry to (OTLP gRPC/HTTP, Pushgateway). */
-export const TELEMETRY_PORTS: ReadonlyArray<number> = [4317, 4318, 9091];
+/** Ports of the shared platform that tenant workloads may send telemetry to: OTLP gRPC and HTTP of their trace collector. */
+export const TELEMETRY_PORTS: ReadonlyArray<number> = [4317, 4318];
 
 /**
  * A tenant's isolated namespace: Pod Security Standards `restricted` enforced, a ResourceQuota

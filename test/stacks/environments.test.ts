@@ -36,8 +36,21 @@ describe.each(ENVIRONMENT_NAMES)('the %s environment', (env) => {
     test('labels every object with the tenant and keeps it in its namespace or the platform\'s', () => {
       for (const o of mine.filter((x) => x.kind !== 'Namespace')) {
         expect(o.metadata.labels?.['monitoring.cdk8s.io/tenant']).toBe(tenant);
-        // ML jobs run in the monitoring namespace: they read the shared Prometheus for the tenant.
-        expect(o.metadata.namespace).toBe(o.metadata.labels?.['app.kubernetes.io/component']?.startsWith('ml-') ? 'monitoring' : tenant);
+        // ML jobs read the shared Prometheus for the tenant and dashboards are loaded by the
+        // platform's Grafana sidecar: both live in the monitoring namespace.
+        const platformSide = ['ml-drift', 'ml-anomaly', 'dashboards'].includes(o.metadata.labels?.['app.kubernetes.io/component'] ?? '');
+        expect(o.metadata.namespace).toBe(platformSide ? 'monitoring' : tenant);
+      }
+    });
+
+    test('has its dashboards in its own Grafana folder, reading its own datasources', () => {
+      const dashboards = ofKind(mine, 'ConfigMap').filter((c) => c.metadata.labels?.grafana_dashboard === '1');
+      expect(dashboards.length).toBe(7);
+      for (const d of dashboards) {
+        const json = Object.values((d as unknown as { data: Record<string, string> }).data)[0];
+        expect(d.metadata.annotations?.grafana_folder).toBe(EXAMPLE_TENANTS.find((t) => t.id === tenant)?.displayName);
+        expect(json).toContain(`"uid":"prometheus-${tenant}"`);
+        expect(json).not.toContain('"uid":"prometheus"');
       }
     });
 
