@@ -61,6 +61,9 @@ export interface Thresholds {
   readonly diskSaturation: number;
 }
 
+/** A managed Kubernetes service whose provider runs the control plane: Amazon EKS, Google GKE or Azure AKS. */
+export type ManagedControlPlane = 'eks' | 'gke' | 'aks';
+
 /** Remote write to a shared long-term store (Mimir, Cortex, Thanos Receive). */
 export interface RemoteWriteSettings {
   /** The remote-write URL. */
@@ -98,6 +101,13 @@ export interface EnvironmentProfile {
   readonly traceSamplingRate: number;
   /** Optional remote write to shared long-term storage. @default - none */
   readonly remoteWrite?: RemoteWriteSettings;
+  /**
+   * The managed Kubernetes service the environment runs on. Its provider runs the control plane,
+   * so the control-plane alerts that cannot work there (etcd, scheduler, controller manager) are
+   * left out of the platform rules.
+   * @default - a self-managed control plane: every control-plane alert
+   */
+  readonly managedControlPlane?: ManagedControlPlane;
 }
 
 function timing(groupWait: Duration, groupInterval: Duration, repeatInterval: Duration, escalateAfter: Duration): LevelTiming {

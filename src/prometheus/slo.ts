@@ -3,7 +3,8 @@ import { EnvironmentProfile } from '../core/environment';
 import { ErrorLocation, ValidationError } from '../core/errors';
 import { validateDnsLabel, validatePromQL } from '../core/validation';
 import { AlertRule, RecordingRule, RuleGroup, Severity } from './model';
-import { num, PackOptions, runbookUrl, withLinks } from './packs/common';
+import { AlertThresholdTable } from './overrides';
+import { buildPack, holdFor, num, PackBuildOptions, PackOptions, runbookUrl, withLinks } from './packs/common';
 import { selectorMetricNames } from './tenant-matcher';
 
 /**
@@ -256,7 +257,7 @@ export interface CapacityParams {
 }
 
 /** The capacity alert `TenantThroughputNearCapacity`: throughput against `profile.thresholds.throughputTargetRps`. */
-export function capacityRuleGroup(profile: EnvironmentProfile, options: PackOptions & { readonly capacity?: CapacityParams } = {}): RuleGroup {
+export function capacityRuleGroup(profile: EnvironmentProfile, options: PackOptions & { readonly capacity?: CapacityParams; readonly overrides?: DefaultSloOptions['overrides'] } = {}): RuleGroup {
   const ratio = options.capacity?.warningRatio ?? 0.8;
   const target = profile.thresholds.throughputTargetRps;
   return {
@@ -264,7 +265,7 @@ export function capacityRuleGroup(profile: EnvironmentProfile, options: PackOpti
     rules: [withLinks({
       alert: 'TenantThroughputNearCapacity',
       expr: `sum by (tenant) (rate(http_requests_total[5m])) > ${num(ratio * target)}`,
-      for: options.capacity?.for ?? Duration.minutes(10),
+      for: holdFor(options, 'TenantThroughputNearCapacity', options.capacity?.for ?? Duration.minutes(10)),
       severity: 'warning',
       summary: 'Tenant {{ $labels.tenant }} runs near its throughput capacity',
       description: `Requests per second exceed ${num(ratio * 100)} % of the ${num(target)} RPS target this environment is sized for.`,
@@ -272,7 +273,28 @@ export function capacityRuleGroup(profile: EnvironmentProfile, options: PackOpti
   };
 }
 
+/**
+ * The alerts of the default SLOs and the capacity alert, with their named thresholds. The
+ * burn-rate alerts have none: their thresholds follow from the objective (set it through the
+ * profile's `thresholds`, or write your own `Slo`).
+ */
+export const DEFAULT_SLO_ALERT_THRESHOLDS = {
+  ApiErrorsBurnRatePage: {},
+  ApiErrorsBurnRateTicket: {},
+  ApiLatencyBurnRatePage: {},
+  ApiLatencyBurnRateTicket: {},
+  UptimeBurnRatePage: {},
+  UptimeBurnRateTicket: {},
+  TenantThroughputNearCapacity: { warningRatio: 'ratio' },
+} as const satisfies AlertThresholdTable;
+
+/** Options of the default SLO groups: pack options, the capacity parameters, and per-alert overrides. */
+export type DefaultSloOptions = PackBuildOptions<CapacityParams, typeof DEFAULT_SLO_ALERT_THRESHOLDS>;
+
 /** The rule groups of the default SLOs plus the capacity alert. */
-export function defaultSloRuleGroups(profile: EnvironmentProfile, options: PackOptions = {}): RuleGroup[] {
-  return [...defaultTenantSlos(profile).map((s) => sloRuleGroup(s, options)), capacityRuleGroup(profile, options)];
+export function defaultSloRuleGroups(profile: EnvironmentProfile, options: DefaultSloOptions = {}): RuleGroup[] {
+  return buildPack(DEFAULT_SLO_ALERT_THRESHOLDS, options, (capacity) => [
+    ...defaultTenantSlos(profile).map((s) => sloRuleGroup(s, options)),
+    capacityRuleGroup(profile, { ...options, capacity }),
+  ]);
 }

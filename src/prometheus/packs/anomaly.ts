@@ -1,7 +1,8 @@
 import { Duration } from '../../core/duration';
 import { EnvironmentProfile } from '../../core/environment';
 import { RecordingRule, RuleGroup } from '../model';
-import { num, PackOptions, withLinks } from './common';
+import { AlertThresholdTable } from '../overrides';
+import { buildPack, holdFor, num, PackBuildOptions, withLinks } from './common';
 
 /** Parameters of the anomaly pack. */
 export interface AnomalyPackParams {
@@ -20,9 +21,21 @@ export const ANOMALY_SERIES: Readonly<Record<string, string>> = {
   http_latency_p95: 'tenant:http_request_duration_seconds:p95_5m',
 };
 
+/** The alerts of the anomaly pack and the named thresholds each reads. */
+export const ANOMALY_ALERT_THRESHOLDS = {
+  TenantAnomalyZScoreHigh: { zScoreThreshold: 'positive' },
+} as const satisfies AlertThresholdTable;
+
+/** Options of the anomaly pack. */
+export type AnomalyPackOptions = PackBuildOptions<AnomalyPackParams, typeof ANOMALY_ALERT_THRESHOLDS>;
+
 /** Z-score recording rules `tenant:anomaly_zscore{series=...}` over key series, and an alert on sustained |z|. */
-export function anomalyPack(_profile: EnvironmentProfile, options: PackOptions & { readonly params?: AnomalyPackParams } = {}): RuleGroup[] {
-  const p = options.params ?? {};
+export function anomalyPack(_profile: EnvironmentProfile, options: AnomalyPackOptions = {}): RuleGroup[] {
+  return buildPack(ANOMALY_ALERT_THRESHOLDS, options, (p) => buildAnomaly(p, options));
+}
+
+function buildAnomaly(p: AnomalyPackParams, options: AnomalyPackOptions): RuleGroup[] {
+  const hold = holdFor(options, 'TenantAnomalyZScoreHigh', p.for ?? Duration.minutes(10));
   const w = p.baselineWindow ?? '1d';
   const z = p.zScoreThreshold ?? 3;
   const records: RecordingRule[] = Object.entries(ANOMALY_SERIES).map(([series, metric]) => ({
@@ -37,9 +50,9 @@ export function anomalyPack(_profile: EnvironmentProfile, options: PackOptions &
       withLinks({
         alert: 'TenantAnomalyZScoreHigh',
         expr: `abs(tenant:anomaly_zscore) > ${num(z)}`,
-        for: p.for ?? Duration.minutes(10), severity: 'warning',
+        for: hold, severity: 'warning',
         summary: 'Series {{ $labels.series }} of {{ $labels.tenant }} is far from its usual range',
-        description: `The series has been more than ${num(z)} standard deviations from its ${w} mean for ${(p.for ?? Duration.minutes(10)).toPrometheus()}.`,
+        description: `The series has been more than ${num(z)} standard deviations from its ${w} mean for ${hold.toPrometheus()}.`,
       }, options),
     ],
   }];

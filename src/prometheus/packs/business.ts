@@ -1,7 +1,8 @@
 import { Duration } from '../../core/duration';
 import { EnvironmentProfile } from '../../core/environment';
 import { RuleGroup } from '../model';
-import { num, PackOptions, withLinks } from './common';
+import { AlertThresholdTable } from '../overrides';
+import { buildPack, num, PackBuildOptions, withLinks } from './common';
 
 /** Thresholds of the business pack. */
 export interface BusinessPackParams {
@@ -13,9 +14,22 @@ export interface BusinessPackParams {
   readonly maxCostPerRequest?: number;
 }
 
+/** The alerts of the business pack and the named thresholds each reads. */
+export const BUSINESS_ALERT_THRESHOLDS = {
+  BusinessActiveUsersDrop: { activeUsersDropRatio: 'ratio' },
+  BusinessConversionRateDrop: { conversionDropRatio: 'ratio' },
+  BusinessCostPerRequestHigh: { maxCostPerRequest: 'positive' },
+} as const satisfies AlertThresholdTable;
+
+/** Options of the business pack. */
+export type BusinessPackOptions = PackBuildOptions<BusinessPackParams, typeof BUSINESS_ALERT_THRESHOLDS>;
+
 /** Business KPIs: active users, conversion against last week, cost per request. */
-export function businessPack(_profile: EnvironmentProfile, options: PackOptions & { readonly params?: BusinessPackParams } = {}): RuleGroup[] {
-  const p = options.params ?? {};
+export function businessPack(_profile: EnvironmentProfile, options: BusinessPackOptions = {}): RuleGroup[] {
+  return buildPack(BUSINESS_ALERT_THRESHOLDS, options, (p) => buildBusiness(p, options));
+}
+
+function buildBusiness(p: BusinessPackParams, options: BusinessPackOptions): RuleGroup[] {
   return [{
     name: 'business',
     rules: [

@@ -1,7 +1,8 @@
 import { Duration } from '../../core/duration';
 import { EnvironmentProfile } from '../../core/environment';
 import { RuleGroup } from '../model';
-import { num, PackOptions, withLinks } from './common';
+import { AlertThresholdTable } from '../overrides';
+import { buildPack, durationWords, holdFor, num, PackBuildOptions, withLinks } from './common';
 
 /** Thresholds of the ML pack. */
 export interface MlPackParams {
@@ -19,9 +20,28 @@ export interface MlPackParams {
   readonly anomalyScoreThreshold?: number;
 }
 
+/** The alerts of the ML pack and the named thresholds each reads. */
+export const ML_ALERT_THRESHOLDS = {
+  MlModelAccuracyDrop: { accuracyDropRatio: 'ratio' },
+  MlPredictionLatencyHigh: { predictionLatencyP95Seconds: 'positive' },
+  MlFeatureDriftScoreHigh: { driftScoreThreshold: 'positive' },
+  MlDriftDetected: {},
+  MlDriftJobStale: { driftJobMaxAge: 'duration' },
+  MlMissingFeaturesHigh: { missingFeatureRatio: 'ratio' },
+  MlAnomalyScoreSustained: { anomalyScoreThreshold: 'positive' },
+} as const satisfies AlertThresholdTable;
+
+/** Options of the ML pack. */
+export type MlPackOptions = PackBuildOptions<MlPackParams, typeof ML_ALERT_THRESHOLDS>;
+
 /** Model quality, latency, drift and data-quality alerts for tenant ML services. */
-export function mlPack(_profile: EnvironmentProfile, options: PackOptions & { readonly params?: MlPackParams } = {}): RuleGroup[] {
-  const p = options.params ?? {};
+export function mlPack(_profile: EnvironmentProfile, options: MlPackOptions = {}): RuleGroup[] {
+  return buildPack(ML_ALERT_THRESHOLDS, options, (p) => buildMl(p, options));
+}
+
+function buildMl(p: MlPackParams, options: MlPackOptions): RuleGroup[] {
+  const latencyHold = holdFor(options, 'MlPredictionLatencyHigh', Duration.minutes(10));
+  const anomalyHold = holdFor(options, 'MlAnomalyScoreSustained', Duration.minutes(15));
   const drop = p.accuracyDropRatio ?? 0.05;
   const maxAge = p.driftJobMaxAge ?? Duration.hours(2);
   return [{
@@ -37,9 +57,9 @@ export function mlPack(_profile: EnvironmentProfile, options: PackOptions & { re
       withLinks({
         alert: 'MlPredictionLatencyHigh',
         expr: `histogram_quantile(0.95, sum by (tenant, model, le) (rate(ml_prediction_duration_seconds_bucket[5m]))) > ${num(p.predictionLatencyP95Seconds ?? 0.5)}`,
-        for: Duration.minutes(10), severity: 'warning',
+        for: latencyHold, severity: 'warning',
         summary: 'Predictions of model {{ $labels.model }} ({{ $labels.tenant }}) are slow',
-        description: `The p95 prediction latency has been above ${num((p.predictionLatencyP95Seconds ?? 0.5) * 1000)} ms for 10 minutes.`,
+        description: `The p95 prediction latency has been above ${num((p.predictionLatencyP95Seconds ?? 0.5) * 1000)} ms for ${durationWords(latencyHold)}.`,
       }, options),
       withLinks({
         alert: 'MlFeatureDriftScoreHigh',
@@ -73,9 +93,9 @@ export function mlPack(_profile: EnvironmentProfile, options: PackOptions & { re
       withLinks({
         alert: 'MlAnomalyScoreSustained',
         expr: `ml_anomaly_score > ${num(p.anomalyScoreThreshold ?? 0.8)}`,
-        for: Duration.minutes(15), severity: 'warning',
+        for: anomalyHold, severity: 'warning',
         summary: 'Anomaly score of {{ $labels.tenant }} stays high',
-        description: `The anomaly score has been above ${num(p.anomalyScoreThreshold ?? 0.8)} for 15 minutes.`,
+        description: `The anomaly score has been above ${num(p.anomalyScoreThreshold ?? 0.8)} for ${durationWords(anomalyHold)}.`,
       }, options),
     ],
   }];

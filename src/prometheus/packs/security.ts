@@ -1,7 +1,8 @@
 import { Duration } from '../../core/duration';
 import { EnvironmentProfile } from '../../core/environment';
 import { RuleGroup } from '../model';
-import { num, PackOptions, withLinks } from './common';
+import { AlertThresholdTable } from '../overrides';
+import { buildPack, num, PackBuildOptions, withLinks } from './common';
 
 /** Thresholds of the security pack. */
 export interface SecurityPackParams {
@@ -13,9 +14,22 @@ export interface SecurityPackParams {
   readonly floodRpsPerSource?: number;
 }
 
+/** The alerts of the security pack and the named thresholds each reads. */
+export const SECURITY_ALERT_THRESHOLDS = {
+  SecurityAuthFailureBurst: { authFailuresPer5m: 'positive' },
+  SecurityDeniedRequestsAnomaly: { deniedRatio: 'ratio' },
+  SecurityRequestFlood: { floodRpsPerSource: 'positive' },
+} as const satisfies AlertThresholdTable;
+
+/** Options of the security pack. */
+export type SecurityPackOptions = PackBuildOptions<SecurityPackParams, typeof SECURITY_ALERT_THRESHOLDS>;
+
 /** Authentication failures, denied-request anomalies and request floods (with IP-block remediation). */
-export function securityPack(_profile: EnvironmentProfile, options: PackOptions & { readonly params?: SecurityPackParams } = {}): RuleGroup[] {
-  const p = options.params ?? {};
+export function securityPack(_profile: EnvironmentProfile, options: SecurityPackOptions = {}): RuleGroup[] {
+  return buildPack(SECURITY_ALERT_THRESHOLDS, options, (p) => buildSecurity(p, options));
+}
+
+function buildSecurity(p: SecurityPackParams, options: SecurityPackOptions): RuleGroup[] {
   return [{
     name: 'security',
     rules: [
