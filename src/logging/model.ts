@@ -1,3 +1,4 @@
+import { MANAGED_BY } from '../core/labels';
 import { createHash } from 'node:crypto';
 import type { estypes } from '@elastic/elasticsearch';
 import type { EnvironmentProfile } from '../core/environment';
@@ -98,8 +99,6 @@ export const DEFAULT_RETENTION_DAYS: Readonly<Record<'dev' | 'staging' | 'prod',
 /** Default GDPR limits. */
 export const DEFAULT_GDPR_LIMITS: Required<GdprLimits> = { auditMaxDays: 365, personalDataMaxDays: 30 };
 
-/** Marker in `_meta` of everything the plan manages. */
-export const MANAGED_BY = 'cdk8s-tenant-monitoring';
 
 /** One PUT of the plan, typed by the request it sends. */
 export type IndexSetupStep =

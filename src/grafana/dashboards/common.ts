@@ -66,7 +66,7 @@ export interface PanelSpec {
    * Threshold steps after the base colour.
    * @default - no thresholds
    */
-  readonly thresholds?: Thresholds;
+  readonly thresholds?: PanelThresholds;
   /**
    * Axis or gauge minimum.
    * @default - automatic
@@ -80,7 +80,7 @@ export interface PanelSpec {
 }
 
 /** Threshold colouring: a base colour and the steps above it. */
-export interface Thresholds {
+export interface PanelThresholds {
   /** Colour below the first step. */
   readonly base: string;
   /** Steps in ascending order. */
@@ -88,12 +88,12 @@ export interface Thresholds {
 }
 
 /** Green below `value`, red from it. */
-export function badAbove(value: number): Thresholds {
+export function badAbove(value: number): PanelThresholds {
   return { base: 'green', steps: [{ value, color: 'red' }] };
 }
 
 /** Red below `value`, green from it. */
-export function goodAbove(value: number): Thresholds {
+export function goodAbove(value: number): PanelThresholds {
   return { base: 'red', steps: [{ value, color: 'green' }] };
 }
 
