@@ -82,7 +82,7 @@ export class JaegerCollector extends Construct {
   /** The namespace. */
   public readonly namespace: string;
   /** The ServiceAccount all collectors run as (no API token). */
-  public readonly serviceAccountName: string;
+  private readonly serviceAccounts = new Map<string, string>();
   private readonly props: JaegerCollectorProps;
   private readonly tenants = new Map<string, JaegerEndpoints>();
   private readonly minReplicas: number;
@@ -98,11 +98,14 @@ export class JaegerCollector extends Construct {
     this.minReplicas = validateInteger(props.environment.replicas.jaeger, 1, 100, this, 'environment.replicas.jaeger');
     this.maxReplicas = validateInteger(props.maxReplicas ?? Math.max(3, this.minReplicas * 3), this.minReplicas, 1000, this, 'maxReplicas');
     this.targetCpu = validateInteger(props.targetCpuUtilization ?? 70, 10, 100, this, 'targetCpuUtilization');
-    const sa = new WorkloadServiceAccount(this, 'ServiceAccount', {
-      name: 'jaeger', namespace: this.namespace, labels: recommendedLabels({ name: 'jaeger', component: 'tracing' }),
-    });
-    this.serviceAccountName = sa.name;
     for (const t of props.tenants ?? []) this.addTenant(t);
+  }
+
+  /** The ServiceAccount of a tenant's collector. */
+  public serviceAccountName(tenant: string): string {
+    const sa = this.serviceAccounts.get(tenant);
+    if (!sa) throw new ValidationError(this, 'tenant', tenant, `a tenant with a collector: ${this.tenantIds.join(', ') || 'none'}`);
+    return sa;
   }
 
   /** The tenants with a collector. */
@@ -132,6 +135,9 @@ export class JaegerCollector extends Construct {
     const labels = recommendedLabels({ name: 'jaeger', component: 'tracing', instance: name, tenant: t.id });
     const selector = selectorLabels({ name: 'jaeger', instance: name });
     const credentials = mountElasticsearchCredentials(this.props.elasticsearch);
+    // One ServiceAccount per collector: each tenant's workload has its own identity.
+    const sa = new WorkloadServiceAccount(scope, 'ServiceAccount', { name, namespace: ns, labels });
+    this.serviceAccounts.set(t.id, sa.name);
 
     const config = buildJaegerConfig({
       tenant: t.id,
@@ -167,7 +173,8 @@ export class JaegerCollector extends Construct {
       { name: 'health', port: JAEGER_PORTS.health },
       { name: 'metrics', port: JAEGER_PORTS.metrics },
     ];
-    const multiple = this.minReplicas > 1;
+    // The autoscaler may run several replicas even from a minimum of one: spread and budget them.
+    const multiple = this.maxReplicas > 1;
     new k8s.KubeDeployment(scope, 'Resource', {
       metadata: { name, namespace: ns, labels },
       spec: {
@@ -180,7 +187,7 @@ export class JaegerCollector extends Construct {
             annotations: { 'monitoring.cdk8s.io/config-hash': shortHash(configYaml, 16) },
           },
           spec: securePodSpec({
-            serviceAccountName: this.serviceAccountName,
+            serviceAccountName: sa.name,
             affinity: multiple ? spreadAcrossNodes(selector) : undefined,
             containers: [secureContainer({
               name: 'jaeger',

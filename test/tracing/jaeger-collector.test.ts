@@ -36,13 +36,12 @@ describe('JaegerCollector', () => {
 
   test('each tenant gets its own collector set', () => {
     expect(prod.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
-      'ServiceAccount/jaeger',
       ...['acme', 'globex'].flatMap((t) => [
-        `ConfigMap/jaeger-${t}-config`, `ConfigMap/jaeger-${t}-sampling`, `Deployment/jaeger-${t}`, `Service/jaeger-${t}`,
+        `ServiceAccount/jaeger-${t}`, `ConfigMap/jaeger-${t}-config`, `ConfigMap/jaeger-${t}-sampling`, `Deployment/jaeger-${t}`, `Service/jaeger-${t}`,
         `ServiceMonitor/jaeger-${t}`, `HorizontalPodAutoscaler/jaeger-${t}`, `PodDisruptionBudget/jaeger-${t}`,
       ]),
     ]);
-    expect(find(prod, 'ServiceAccount', 'jaeger')).toMatchObject({ automountServiceAccountToken: false });
+    expect(find(prod, 'ServiceAccount', 'jaeger-acme')).toMatchObject({ automountServiceAccountToken: false });
   });
 
   test('the configuration stores to the tenant\'s index prefix with the password read from a mounted file', () => {
@@ -73,7 +72,7 @@ describe('JaegerCollector', () => {
     expect(c.livenessProbe.httpGet).toEqual({ path: '/status', port: 'health' });
     expect(c.ports.find((p: Spec) => p.name === 'health').containerPort).toBe(13133);
     expect(spec.automountServiceAccountToken).toBe(false);
-    expect(spec.serviceAccountName).toBe('jaeger');
+    expect(spec.serviceAccountName).toBe('jaeger-acme');
     expect((find(prod, 'Deployment', 'jaeger-acme').spec as Spec).replicas).toBeUndefined();
   });
 
@@ -96,7 +95,7 @@ describe('JaegerCollector', () => {
     expect((monitor.spec as Spec).endpoints).toEqual([{ port: 'metrics', path: '/metrics' }]);
   });
 
-  test('autoscales on CPU from the environment\'s replicas, with a PDB and anti-affinity only above one replica', () => {
+  test('autoscales on CPU from the environment\'s replicas, with a PDB and anti-affinity whenever it may run more than one', () => {
     expect(find(prod, 'HorizontalPodAutoscaler', 'jaeger-acme').spec).toEqual({
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'jaeger-acme' },
       minReplicas: PROD.replicas.jaeger,
@@ -104,9 +103,15 @@ describe('JaegerCollector', () => {
       metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
     });
     expect(podSpec(prod, 'jaeger-acme').affinity.podAntiAffinity).toBeDefined();
-    expect(dev.filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
-    expect(podSpec(dev, 'jaeger-acme').affinity).toBeUndefined();
+    // Even from a minimum of one the autoscaler may add replicas (max 3 in dev).
     expect((find(dev, 'HorizontalPodAutoscaler', 'jaeger-acme').spec as Spec)).toMatchObject({ minReplicas: 1, maxReplicas: 3 });
+    expect(dev.filter((o) => o.kind === 'PodDisruptionBudget').map((o) => o.metadata.name)).toEqual(['jaeger-acme']);
+    expect(podSpec(dev, 'jaeger-acme').affinity.podAntiAffinity).toBeDefined();
+    const chart = Testing.chart();
+    new JaegerCollector(chart, 'jaeger', { environment: DEV, elasticsearch, tenants: ['acme'], maxReplicas: 1 });
+    const single = Testing.synth(chart) as Manifest[];
+    expect(single.filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
+    expect(podSpec(single, 'jaeger-acme').affinity).toBeUndefined();
   });
 
   test('endpoints give the URLs for applications and the Grafana Jaeger datasource', () => {
