@@ -41,15 +41,32 @@ export function synthesizeApp(app: App): SynthesizedChart[] {
   }));
 }
 
-/** Synthesize an app and write one YAML file per chart into `outdir`; returns the file paths. */
+/** The name of the kustomization written next to the manifests. */
+export const KUSTOMIZATION_FILE = 'kustomization.yaml';
+
+/**
+ * Synthesize an app and write one YAML file per chart into `outdir`, plus a `kustomization.yaml`
+ * listing them in dependency order; returns the written paths.
+ *
+ * The kustomization makes the folder directly usable by `kubectl apply -k`, Argo CD and Flux,
+ * which all apply Namespaces (and CRDs) before the objects that live in them, whichever chart file
+ * holds them.
+ */
 export function writeApp(app: App, outdir: string): string[] {
   const charts = synthesizeApp(app);
   fs.mkdirSync(outdir, { recursive: true });
-  return charts.map((c) => {
+  const files = charts.map((c) => {
     const file = path.join(outdir, c.fileName);
     fs.writeFileSync(file, Yaml.stringify(...c.objects));
     return file;
   });
+  const kustomization = path.join(outdir, KUSTOMIZATION_FILE);
+  fs.writeFileSync(kustomization, Yaml.stringify({
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    resources: charts.map((c) => c.fileName),
+  }));
+  return [...files, kustomization];
 }
 
 function owningChart(c: IConstruct): Chart {
