@@ -14,6 +14,7 @@ import { ElasticIndices } from '../../src/logging/elastic-indices';
 import { SecretKeyRef } from '../../src/platform/secret-ref';
 import { main, RUNTIME_COMMANDS, usage } from '../../src/runtime/cli';
 import { runtimeCommandsIn } from '../support/runtime-commands';
+import { ENVIRONMENT_NAMES, synthEnvironment } from '../support/synth';
 import { Manifest } from '../support/schema';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -81,6 +82,19 @@ describe('runtime image', () => {
       const run = runCli([command as string, '--help']);
       expect({ command, status: run.status, stderr: run.stderr }).toEqual({ command, status: 0, stderr: '' });
       expect(run.stdout).toMatch(/^Usage: /);
+    }
+  });
+
+  test.each(ENVIRONMENT_NAMES)('every command the %s environment names exists in lib/ and answers --help with exit 0', (env) => {
+    const uses = runtimeCommandsIn(synthEnvironment(env).objects);
+    const commands = [...new Set(uses.map((u) => u.command))].sort();
+    // drift and anomaly CronJobs, the remediation controller, the index-setup Job.
+    expect(commands).toEqual(['anomaly', 'drift', 'index-setup', 'remediation']);
+    for (const command of commands) {
+      const moduleFile = path.join(LIB, 'src', 'runtime', `${RUNTIME_COMMANDS[command as string]!.module}.js`);
+      expect(fs.existsSync(moduleFile)).toBe(true);
+      const run = runCli([command as string, '--help']);
+      expect({ command, status: run.status, stderr: run.stderr }).toEqual({ command, status: 0, stderr: '' });
     }
   });
 
