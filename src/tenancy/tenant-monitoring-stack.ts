@@ -9,7 +9,9 @@ import { validateDnsLabel, validateUrl } from '../core/validation';
 import { tenantDatasourceUid } from '../grafana/datasources';
 import { GrafanaDashboards } from '../grafana/grafana-dashboards';
 import { RuleGroup } from '../prometheus/model';
-import { defaultTenantRuleGroups, TenantRuleOptions } from '../prometheus/packs';
+import { escalationRuleGroup } from '../prometheus/escalation';
+import { AlertOverrideLayers } from '../prometheus/overrides';
+import { defaultTenantRuleGroups, TenantAlertOverrides, TenantRuleOptions } from '../prometheus/packs';
 import { PrometheusRules } from '../prometheus/prometheus-rules';
 import { AutoScalingPolicy, AutoScalingPolicyProps } from '../scaling/auto-scaling-policy';
 import { MlAnomalyJob, MlAnomalyJobProps, MlDriftJob, MlDriftJobProps } from '../ml/ml-jobs';
@@ -68,6 +70,15 @@ export interface TenantMonitoringStackProps {
   readonly rulePacks?: TenantRuleOptions;
   /** Leave out the default rule packs (only the baseline and `ruleGroups`). @default false */
   readonly withoutRulePacks?: boolean;
+  /**
+   * Per-alert overrides of the default rule packs (disable, thresholds, for, severity, labels,
+   * annotations), in two layers: the environment's, then the tenant's over them. An unknown
+   * alert or threshold fails with the valid names.
+   * @default - no overrides
+   */
+  readonly alertOverrides?: AlertOverrideLayers<TenantAlertOverrides>;
+  /** Leave out the time-based escalation rules (L1 → L4 after each level's delay for the tenant's tier). @default false */
+  readonly withoutEscalation?: boolean;
   /** Autoscalers for the tenant's workloads (HPA, KEDA or predictive). More with `addAutoScaling()`. @default - none */
   readonly autoscaling?: ReadonlyArray<TenantAutoscaling>;
   /** The tenant's ML models: a drift job each, and anomaly jobs where asked. More with `addModel()`. @default - none */
@@ -155,8 +166,9 @@ export class TenantMonitoringStack extends Construct {
       ruleLabels: environmentLabels,
       groups: [
         ...baselineRuleGroups(),
-        ...(props.withoutRulePacks ? [] : defaultTenantRuleGroups(props.environment, this.tenant.id, props.rulePacks)),
+        ...(props.withoutRulePacks ? [] : defaultTenantRuleGroups(props.environment, this.tenant.id, { ...props.rulePacks, alertOverrides: props.alertOverrides ?? props.rulePacks?.alertOverrides, location: this })),
         ...(props.ruleGroups ?? []),
+        ...(props.withoutEscalation ? [] : [escalationRuleGroup(props.environment, { tier: this.tenant.tier, runbookBaseUrl: props.rulePacks?.runbookBaseUrl })]),
       ],
     });
 
