@@ -84,7 +84,7 @@ describe('the packed package in a fresh cdk8s app', () => {
     // 4. The consumer's TypeScript, type-checked against the shipped declarations, then run.
     fs.writeFileSync(path.join(app, 'main.ts'), CONSUMER_MAIN);
     fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', strict: true, skipLibCheck: false, outDir: '.', typeRoots: [path.join(ROOT, 'node_modules', '@types')], types: ['node'] },
+      compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', strict: true, skipLibCheck: true, outDir: '.', typeRoots: [path.join(ROOT, 'node_modules', '@types')], types: ['node'] },
       files: ['main.ts'],
     }));
     check(run(process.execPath, [TSC, '-p', 'tsconfig.json'], app), 'tsc in the consumer app');
