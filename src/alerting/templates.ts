@@ -40,7 +40,8 @@ export interface NotificationTemplateOptions {
 
 /** Render the notification template file. */
 export function renderNotificationTemplates(opts: NotificationTemplateOptions = {}): string {
-  const fallback = opts.grafanaUrl !== undefined ? goString(opts.grafanaUrl) : '.ExternalURL';
+  // `$` is the notification data in every block, also inside `range .Alerts` and `with`.
+  const fallback = opts.grafanaUrl !== undefined ? goString(opts.grafanaUrl) : '$.ExternalURL';
   const t = TEMPLATE_NAMES;
   return `{{/* Notification templates rendered by cdk8s-tenant-monitoring. */}}
 
