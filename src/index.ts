@@ -24,3 +24,5 @@ export * from './tracing/jaeger-collector';
 export * from './logging/model';
 export * from './logging/elastic-indices';
 export * from './core/size-limits';
+export * from './prometheus/overrides';
+export * from './prometheus/escalation';

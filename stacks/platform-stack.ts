@@ -6,6 +6,7 @@ import { Duration } from '../src/core/duration';
 import { EnvironmentProfile } from '../src/core/environment';
 import { MonitoringPlatform } from '../src/platform/monitoring-platform';
 import { SecretKeyRef } from '../src/platform/secret-ref';
+import { escalationRuleGroup } from '../src/prometheus/escalation';
 import { platformRuleGroups } from '../src/prometheus/packs';
 import { PrometheusRules } from '../src/prometheus/prometheus-rules';
 import { Datasource, tenantDatasourceUid } from '../src/grafana/datasources';
@@ -80,7 +81,13 @@ export function createPlatform(app: App, props: PlatformStackProps): PlatformPar
     grafanaUrl: props.grafanaUrl,
     prometheusUrl: props.prometheusUrl,
   });
-  new PrometheusRules(chart, 'PlatformRules', { namespace: ns, name: 'platform-rules', groups: platformRuleGroups(profile), ruleLabels: { environment: profile.name } });
+  // Platform alerts escalate over time like tenant alerts (L1 -> L4 after each level's delay).
+  new PrometheusRules(chart, 'PlatformRules', {
+    namespace: ns,
+    name: 'platform-rules',
+    groups: [...platformRuleGroups(profile), escalationRuleGroup(profile, { scope: 'platform' })],
+    ruleLabels: { environment: profile.name },
+  });
 
   const remediation = new RemediationController(chart, 'Remediation', {
     namespace: ns,

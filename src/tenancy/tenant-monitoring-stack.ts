@@ -36,7 +36,7 @@ export type TenantAutoscaling = Omit<AutoScalingPolicyProps, 'tenant' | 'profile
 };
 
 /** Platform-supplied fields of the ML jobs (the stack fills them in). */
-type PlatformSupplied = 'tenant' | 'namespace' | 'prometheusUrl' | 'pushgatewayUrl';
+export type PlatformSupplied = 'tenant' | 'namespace' | 'prometheusUrl' | 'pushgatewayUrl';
 
 /** A model the tenant serves: drift monitoring of its features and, optionally, anomaly detection on its metrics. */
 export interface TenantModel {

@@ -107,7 +107,8 @@ export interface DashboardIdentity {
   readonly description: string;
 }
 
-type AnyPanelBuilder = cog.Builder<Panel> & {
+/** Any panel builder of the foundation SDK (what `DashboardDraft.custom` takes). */
+export type AnyPanelBuilder = cog.Builder<Panel> & {
   id(id: number): unknown;
   title(t: string): unknown;
   description(d: string): unknown;

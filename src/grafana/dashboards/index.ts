@@ -10,7 +10,7 @@ import { systemOverviewDashboard } from './system-overview';
 
 export { apiPerformanceDashboard, businessKpisDashboard, infrastructureDashboard, machineLearningDashboard, securityDashboard, sloDashboard, systemOverviewDashboard };
 export { DashboardDraft, TENANT_VARIABLE, badAbove, goodAbove } from './common';
-export type { DashboardIdentity, PanelSpec, PanelThresholds, QuerySpec } from './common';
+export type { AnyPanelBuilder, DashboardIdentity, PanelSpec, PanelThresholds, QuerySpec } from './common';
 export { SLO_WINDOWS } from './slo';
 
 /** A dashboard of the catalogue: its stable name (part of its UID and file name) and the function that builds it. */
