@@ -1,4 +1,9 @@
-// The public API of cdk8s-tenant-monitoring. Everything a user imports comes from here.
+/**
+ * The public API of cdk8s-tenant-monitoring: typed cdk8s constructs for a multi-tenant monitoring
+ * platform. Everything a user imports comes from here; the Pulumi adapter is the separate entry
+ * point `cdk8s-tenant-monitoring/lib/src/pulumi`.
+ * @module cdk8s-tenant-monitoring
+ */
 export * from './core';
 export * from './prometheus';
 export * from './tenancy';

@@ -18,7 +18,7 @@ describe('API reference', () => {
     const files = listFiles(path.join(ROOT, 'docs', 'api'));
     expect(files).toEqual(expect.arrayContaining([
       'README.md',
-      'index/classes/TenantMonitoringStack.md',
+      'cdk8s-tenant-monitoring/classes/TenantMonitoringStack.md',
       'pulumi/classes/CdkAppResources.md',
       'pulumi/functions/planDeployment.md',
     ]));
