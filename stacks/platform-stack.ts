@@ -31,6 +31,9 @@ export const PLATFORM_SECRETS = {
   elasticsearch: 'elasticsearch-credentials',
 } as const;
 
+/** Tenants per index-setup plan (each plan is one ConfigMap and one Job). */
+export const INDEX_SETUP_BATCH = 20;
+
 /** What the platform chart of one environment holds. */
 export interface PlatformParts {
   readonly chart: Chart;
@@ -107,14 +110,22 @@ export function createPlatform(app: App, props: PlatformStackProps): PlatformPar
 
   // Logs, audit events and traces: index templates, ILM and data streams for every tenant, in an
   // Elasticsearch the platform runs (ECK) outside prod and the organisation's cluster in prod.
+  // Tenants are set up in batches: one index plan must stay within the 256 KiB last-applied
+  // annotation of client-side apply (about 40 tenants), and a batch's Job only reruns when its
+  // own tenants change.
+  const ids = props.tenants.map((t) => t.id);
+  const batches = Array.from({ length: Math.ceil(ids.length / INDEX_SETUP_BATCH) }, (_, i) => ids.slice(i * INDEX_SETUP_BATCH, (i + 1) * INDEX_SETUP_BATCH));
   const indices = new ElasticIndices(chart, 'Indices', {
     environment: profile,
     namespace: ns,
-    tenants: props.tenants.map((t) => t.id),
+    tenants: batches[0] ?? [],
     ...(profile.name === 'prod'
       ? { elasticsearch: { url: 'https://elasticsearch.logging.svc:9200', username: 'tenant-monitoring', password: SecretKeyRef.of(PLATFORM_SECRETS.elasticsearch, 'password'), ca: SecretKeyRef.of(PLATFORM_SECRETS.elasticsearch, 'ca.crt') } }
       : { deployCluster: true }),
   });
+  batches.slice(1).forEach((batch, i) => new ElasticIndices(chart, `Indices${i + 2}`, {
+    environment: profile, namespace: ns, name: `elastic-indices-${i + 2}`, tenants: batch, elasticsearch: indices.connection,
+  }));
   const jaeger = new JaegerCollector(chart, 'Jaeger', { environment: profile, namespace: ns, elasticsearch: indices.connection, tenants: props.tenants.map((t) => t.id) });
 
   for (const t of props.tenants) {

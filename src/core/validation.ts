@@ -73,9 +73,25 @@ export function validateKubernetesLabelValue(value: string, location: ErrorLocat
 /** Allowed text for PromQL. */
 export const PROMQL_ALLOWED = 'a PromQL expression';
 
+/**
+ * Parse results by expression. Rule packs render the same expressions for every tenant, so an
+ * environment with many tenants parses each distinct expression once. Bounded: cleared when full.
+ */
+const PROMQL_ERRORS = new Map<string, { offset: number; message: string } | null>();
+const PROMQL_CACHE_LIMIT = 20_000;
+
 /** The first syntax error of a PromQL expression, or undefined when it parses. */
 export function findPromQLError(expr: string): { offset: number; message: string } | undefined {
   if (typeof expr !== 'string' || expr.trim() === '') return { offset: 0, message: 'empty expression' };
+  const cached = PROMQL_ERRORS.get(expr);
+  if (cached !== undefined) return cached ?? undefined;
+  const found = parsePromQLError(expr);
+  if (PROMQL_ERRORS.size >= PROMQL_CACHE_LIMIT) PROMQL_ERRORS.clear();
+  PROMQL_ERRORS.set(expr, found ?? null);
+  return found;
+}
+
+function parsePromQLError(expr: string): { offset: number; message: string } | undefined {
   const tree = parser.parse(expr);
   let found: { offset: number; message: string } | undefined;
   tree.iterate({

@@ -16,7 +16,20 @@ interface Node {
   readonly children: Node[];
 }
 
+/** Syntax trees by expression (the same pack expressions are rewritten for every tenant). Bounded. */
+const TREES = new Map<string, Node>();
+const TREE_CACHE_LIMIT = 20_000;
+
 function toNodes(expr: string): Node {
+  const cached = TREES.get(expr);
+  if (cached) return cached;
+  const root = buildNodes(expr);
+  if (TREES.size >= TREE_CACHE_LIMIT) TREES.clear();
+  TREES.set(expr, root);
+  return root;
+}
+
+function buildNodes(expr: string): Node {
   const tree = parser.parse(expr);
   const stack: Node[] = [];
   let root: Node | undefined;
