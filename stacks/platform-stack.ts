@@ -64,7 +64,6 @@ export function createPlatform(app: App, props: PlatformStackProps): PlatformPar
 
   const routing = new AlertRouting(chart, 'Routing', { profile, namespace: ns, alertmanagerName: 'platform', grafanaUrl: props.grafanaUrl });
   routing.addSecret(PLATFORM_SECRETS.alerting, ['slack-url', 'pagerduty-key', 'smtp-password', 'discord-url', 'teams-url']);
-  routing.addSecret(PLATFORM_SECRETS.remediationToken, ['token']);
   const cred = (key: string) => SecretRef.of(PLATFORM_SECRETS.alerting, key);
   routing.addReceiver(Receiver.slack({ name: 'platform-chat', channel: '#platform-alerts', webhookUrl: cred('slack-url') }));
   routing.addReceiver(Receiver.discord({ name: 'platform-discord', webhookUrl: cred('discord-url') }));
@@ -95,6 +94,7 @@ export function createPlatform(app: App, props: PlatformStackProps): PlatformPar
   const remediation = new RemediationController(chart, 'Remediation', {
     namespace: ns,
     environment: profile,
+    alerting: routing,
     tenantNamespaces: props.tenants.map((t) => t.id),
     token: SecretKeyRef.of(PLATFORM_SECRETS.remediationToken, 'token'),
     safety: { cooldownSeconds: Duration.minutes(10).toSeconds() },
@@ -104,9 +104,6 @@ export function createPlatform(app: App, props: PlatformStackProps): PlatformPar
       { name: 'block-abusive-client', match: [parseMatcher('remediation_action="block-ip"')], action: { type: 'block-ip', sourceLabel: 'source_ip', expirySeconds: 3600, allowFrom: ['0.0.0.0/0', '::/0'] }, dryRun: false },
     ],
   });
-  routing.addReceiver(Receiver.webhook({
-    name: 'remediation', url: remediation.webhookUrl, bearerToken: SecretRef.of(PLATFORM_SECRETS.remediationToken, 'token'), levels: ['L1'], shared: true,
-  }));
 
   // Logs, audit events and traces: index templates, ILM and data streams for every tenant, in an
   // Elasticsearch the platform runs (ECK) outside prod and the organisation's cluster in prod.

@@ -9,6 +9,9 @@ import { ContainerImage, Images } from '../core/images';
 import { COLLECT_LABELS, RESTRICTED_INGRESS_LABEL, recommendedLabels, selectorLabels } from '../core/labels';
 import { httpProbe, SMALL_RESOURCES, secureContainer, securePodSpec, WorkloadServiceAccount } from '../core/pod';
 import { validateDnsLabel } from '../core/validation';
+import { AlertRouting } from '../alerting/alert-routing';
+import { Receiver } from '../alerting/receivers';
+import { SecretRef } from '../alerting/secret-ref';
 import { SecretKeyRef } from '../platform/secret-ref';
 import { DEFAULT_LABELS, JobTemplate, PolicyError, RemediationPolicy, RemediationRule, renderPolicy, SafetySettings, validatePolicy } from './policy';
 
@@ -48,6 +51,13 @@ export interface RemediationControllerProps {
   readonly token: SecretKeyRef;
   /** Image. @default Images.runtime() */
   readonly image?: ContainerImage;
+  /**
+   * The alert routing to connect: the controller's webhook is added as a receiver serving L1
+   * (shared by every tenant route), reading the bearer token from the same Secret, which is
+   * declared and mounted into Alertmanager.
+   * @default - not connected; add `Receiver.webhook({ url: controller.webhookUrl, ... })` yourself
+   */
+  readonly alerting?: AlertRouting;
 }
 
 /**
@@ -109,6 +119,12 @@ export class RemediationController extends Construct {
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
         subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: ns }],
       });
+    }
+    if (props.alerting) {
+      props.alerting.addSecret(props.token.name, [props.token.key]);
+      props.alerting.addReceiver(Receiver.webhook({
+        name: 'remediation', url: this.webhookUrl, bearerToken: SecretRef.of(props.token.name, props.token.key, this), levels: ['L1'], shared: true,
+      }));
     }
     new k8s.KubeConfigMap(this, 'Policy', { metadata: { name: `${name}-policy`, namespace: ns, labels }, data: { 'policy.yaml': policyYaml } });
 

@@ -1,4 +1,6 @@
 import { Testing } from 'cdk8s';
+import { parse } from 'yaml';
+import { AlertRouting } from '../../src/alerting/alert-routing';
 import { DEV, PROD } from '../../src/core/environment';
 import { SecretKeyRef } from '../../src/platform/secret-ref';
 import { parseMatcher } from '../../src/remediation/matcher';
@@ -81,6 +83,22 @@ describe('RemediationController', () => {
   test('rolls the pod when the policy changes', () => {
     const hash = (objs: Manifest[]) => (find(objs, 'Deployment')[0].spec as Spec).template.metadata.annotations['monitoring.cdk8s.io/policy-sha256'];
     expect(hash(synth({ safety: { cooldownSeconds: 60 } }))).not.toBe(hash(objects));
+  });
+
+  test('connects itself to the alert routing: an L1 webhook receiver reading the token from the mounted Secret', () => {
+    const chart = Testing.chart();
+    const routing = new AlertRouting(chart, 'Routing', { profile: PROD, namespace: 'monitoring', alertmanagerName: 'platform' });
+    new RemediationController(chart, 'Remediation', { ...props, alerting: routing });
+    Testing.synth(chart);
+    expect(routing.credentialSecrets).toContain('remediation-webhook-token');
+    const config = parse(routing.renderConfig()) as Spec;
+    expect(config.receivers.find((r: Spec) => r.name === 'remediation')).toEqual({
+      name: 'remediation',
+      webhook_configs: [expect.objectContaining({
+        url: 'http://remediation-controller.monitoring.svc:8080/webhook',
+        http_config: { authorization: { type: 'Bearer', credentials_file: '/etc/alertmanager/secrets/remediation-webhook-token/token' } },
+      })],
+    });
   });
 
   test('fails a rule with an unknown job template', () => {

@@ -9,6 +9,11 @@ import { AlertRule, RuleGroup } from '../../src/prometheus/model';
 import { defaultTenantRuleGroups } from '../../src/prometheus/packs';
 import { baselineRuleGroups, TenantMonitoringStack, TenantMonitoringStackProps } from '../../src/tenancy/tenant-monitoring-stack';
 import { synthAll, synthToDirectory } from '../../stacks/main';
+import { App } from 'cdk8s';
+import { AlertRouting } from '../../src/alerting/alert-routing';
+import { Receiver } from '../../src/alerting/receivers';
+import { SecretRef } from '../../src/alerting/secret-ref';
+import { Scalable } from '../../src/scaling/scalable';
 
 const tenant: TenantSpec = { id: 'acme', contacts: { team: 'acme' } };
 const alert: AlertRule = {
@@ -93,6 +98,34 @@ describe('bad input fails synth with the construct path, the field and what is a
     expect(fs.existsSync(outputDir)).toBe(false);
   });
 
+  // Bad input in the other constructs of an environment fails the same way.
+  const otherCases: Array<[string, (app: App) => void, string]> = [
+    ['a drift job with an invalid cron schedule', (app) => {
+      const stack = new TenantMonitoringStack(new Chart(app, 'dev'), 'acme', { tenant, environment: DEV });
+      stack.addModel({ name: 'scorer', drift: { schedule: '*/5 * * *', features: [{ name: 'x', kind: 'numeric', metric: 'ml_feature_x' }] } });
+    }, 'dev/acme/Drift-scorer/Job: schedule: got "*/5 * * *" (4 fields); allowed: a 5-field cron schedule "minute hour day-of-month month day-of-week" (e.g. "*/15 * * * *") or @hourly, @daily, @weekly, @monthly, @yearly'],
+    ['an autoscaler whose minimum exceeds its maximum', (app) => {
+      const stack = new TenantMonitoringStack(new Chart(app, 'dev'), 'acme', { tenant, environment: DEV });
+      stack.addAutoScaling({ id: 'api', minReplicas: 10, maxReplicas: 5, target: Scalable.fromDeploymentName(undefined, 'acme', 'api', { containersWithRequests: ['api'], podSelector: { matchLabels: { app: 'api' } } }) });
+    }, 'dev/acme/Scaling-api: minReplicas: got 10 (minReplicas exceeds maxReplicas); allowed: at most maxReplicas (5)'],
+    ['a route to an unknown receiver', (app) => {
+      const routing = new AlertRouting(new Chart(app, 'dev'), 'Routing', { profile: DEV, namespace: 'monitoring' });
+      routing.addSecret('alerting', ['slack-url']);
+      routing.addReceiver(Receiver.slack({ name: 'chat', channel: '#a', webhookUrl: SecretRef.of('alerting', 'slack-url') }));
+      routing.addTenantRoute('acme', ['acme-pager']);
+    }, 'dev/Routing: route.routes[0].receiver: got "acme-pager" (unknown receiver); allowed: one of the receivers: chat'],
+    ['a receiver whose Secret is not declared', (app) => {
+      const routing = new AlertRouting(new Chart(app, 'dev'), 'Routing', { profile: DEV, namespace: 'monitoring' });
+      routing.addReceiver(Receiver.slack({ name: 'chat', channel: '#a', webhookUrl: SecretRef.of('alerting', 'slack-url') }));
+    }, 'dev/Routing: receivers[0](chat).secretRef: got "alerting/slack-url" (missing Secret); allowed: a Secret declared with addSecret() (declared: none)'],
+  ];
+
+  test.each(otherCases)('fails %s', (_description, build, message) => {
+    const outputDir = freshOutputDir();
+    expect(() => synthToDirectory(outputDir, [{ name: 'dev', build }])).toThrow(message);
+    expect(fs.existsSync(outputDir)).toBe(false);
+  });
+
   test('fails an unknown MONITORING_ENV without writing anything', () => {
     const outputDir = freshOutputDir();
     expect(() => synthAll({ MONITORING_ENV: 'qa', OUTPUT_DIR: outputDir })).toThrow(
@@ -120,5 +153,30 @@ describe('bad input fails synth with the construct path, the field and what is a
     expect(() => synthToDirectory(outputDir, [{ name: 'dev', build: (app) => new TenantMonitoringStack(new Chart(app, 'dev'), 'x', { tenant: { ...tenant, id: 'X' }, environment: DEV }) }])).toThrow('tenant.id');
     const after = fs.readdirSync(path.join(outputDir, 'dev')).map((f) => fs.readFileSync(path.join(outputDir, 'dev', f), 'utf8'));
     expect(after).toEqual(before);
+  });
+});
+
+describe('the settings the synth entry point reads', () => {
+  const read = (dir: string, match: RegExp) => fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('\n').match(match)?.[0];
+
+  test('PROMETHEUS_URL is the Prometheus the ML jobs and KEDA scalers query', () => {
+    const out = freshOutputDir();
+    synthAll({ MONITORING_ENV: 'dev', OUTPUT_DIR: out, PROMETHEUS_URL: 'http://thanos-query.observability.svc:9090' });
+    expect(read(path.join(out, 'dev'), /"url": "http:\/\/thanos-query[^"]*"/)).toBe('"url": "http://thanos-query.observability.svc:9090"');
+    expect(read(path.join(out, 'dev'), /serverAddress: http:\/\/thanos-query\S*/)).toBe('serverAddress: http://thanos-query.observability.svc:9090');
+  });
+
+  test('GRAFANA_URL is Grafana\'s root URL and the link in notifications', () => {
+    const out = freshOutputDir();
+    synthAll({ MONITORING_ENV: 'dev', OUTPUT_DIR: out, GRAFANA_URL: 'https://grafana.acme.example' });
+    const text = fs.readdirSync(path.join(out, 'dev')).map((f) => fs.readFileSync(path.join(out, 'dev', f), 'utf8')).join('\n');
+    expect(text).toContain('value: https://grafana.acme.example');
+    expect(text).toContain('"https://grafana.acme.example"');
+  });
+
+  test('TENANT_ID writes only that tenant\'s chart next to the platform', () => {
+    const out = freshOutputDir();
+    synthAll({ MONITORING_ENV: 'staging', OUTPUT_DIR: out, TENANT_ID: 'globex-ml' });
+    expect(fs.readdirSync(path.join(out, 'staging')).sort()).toEqual(['0000-platform.k8s.yaml', '0001-tenant-globex-ml.k8s.yaml', 'kustomization.yaml']);
   });
 });
