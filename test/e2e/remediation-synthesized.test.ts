@@ -9,15 +9,14 @@
  * Alertmanager 0.25 cannot read Discord and Teams configs, so those two notifier configs are
  * dropped from their receivers (as in the amtool test).
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
+import { RunningAlertmanager, startAlertmanager } from '../support/alertmanager';
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { Manifest } from '../support/schema';
 import { synthEnvironment } from '../support/synth';
-import { requireTool } from '../support/tools';
 import { ControllerProcess } from '../runtime/remediation/support/controller-process';
 import { KubeApiTestServer } from '../runtime/remediation/support/kube-api-server';
 
@@ -25,22 +24,9 @@ type Config = Record<string, any>; // eslint-disable-line @typescript-eslint/no-
 
 const api = new KubeApiTestServer();
 let ctl: ControllerProcess | undefined;
-let am: ChildProcess | undefined;
+let am: RunningAlertmanager | undefined;
 let sink: http.Server | undefined;
 const chat: Array<Record<string, unknown>> = [];
-const amLog: string[] = [];
-let amPort = 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Point every `*_file` at a temporary file and every remediation webhook at the local controller. */
 function rewriteForLoopback(config: Config, dir: string, controllerUrl: string, sinkUrl: string, tokenFile: string): Config {
@@ -76,7 +62,6 @@ function rewriteForLoopback(config: Config, dir: string, controllerUrl: string, 
 }
 
 beforeAll(async () => {
-  const binary = requireTool('prometheus-alertmanager', 'apt-get install -y prometheus-alertmanager');
   const { objects } = synthEnvironment('prod');
   const amSecret = objects.find((o) => o.kind === 'Secret' && o.metadata.name === 'alertmanager-platform-config') as Manifest & { stringData: Record<string, string> };
   const policyMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'remediation-controller-policy') as Manifest & { data: Record<string, string> };
@@ -101,25 +86,11 @@ beforeAll(async () => {
   const file = path.join(dir, 'alertmanager.yml');
   fs.writeFileSync(file, stringify(config));
 
-  amPort = await freePort();
-  am = spawn(binary, [`--config.file=${file}`, `--storage.path=${path.join(dir, 'am-data')}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address=', '--log.level=debug'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  am.stdout?.on('data', (d: Buffer) => amLog.push(d.toString()));
-  am.stderr?.on('data', (d: Buffer) => amLog.push(d.toString()));
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const ready = await fetch(`http://127.0.0.1:${amPort}/-/ready`).then((r) => r.status === 200).catch(() => false);
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error(`alertmanager did not become ready:\n${amLog.join('').slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  am = await startAlertmanager(file, dir);
 }, 60_000);
 
 afterAll(async () => {
-  if (am !== undefined && am.exitCode === null) {
-    const exited = new Promise((r) => am?.once('exit', r));
-    am.kill('SIGTERM');
-    await exited;
-  }
+  await am?.stop();
   await ctl?.stop();
   await api.stop();
   await new Promise((r) => (sink ? sink.close(r) : r(undefined)));
@@ -130,15 +101,12 @@ test('a tenant alert asking for a restart goes through the synthesized routing t
     alertname: 'InferenceApiCrashLooping', tenant: 'acme-ai', namespace: 'acme-ai', deployment: 'inference-api',
     severity: 'warning', remediation_action: 'restart',
   };
-  const posted = await fetch(`http://127.0.0.1:${amPort}/api/v2/alerts`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify([{ labels, annotations: { summary: 'crash loop', runbook_url: 'https://runbooks.example/x' }, startsAt: new Date().toISOString() }]),
-  });
-  expect(posted.status).toBe(200);
+  const running = am as RunningAlertmanager;
+  expect(await running.postAlerts([{ labels, annotations: { summary: 'crash loop', runbook_url: 'https://runbooks.example/x' }, startsAt: new Date().toISOString() }])).toBe(200);
   const c = ctl as ControllerProcess;
   // The L1 route waits group_wait (15 s in prod) before the first notification.
   const decision = await c.waitFor(() => c.decisions().find((l) => l.alertname === 'InferenceApiCrashLooping'), 45_000).catch((e: Error) => {
-    throw new Error(`${e.message}\nalertmanager log:\n${amLog.join('').slice(-3000)}`);
+    throw new Error(`${e.message}\nalertmanager log:\n${running.log().slice(-3000)}`);
   });
   expect(decision).toMatchObject({ decision: 'acted', rule: 'restart-crashloop', target: { kind: 'Deployment', namespace: 'acme-ai', name: 'inference-api' } });
   expect(api.changesOf('deployments/acme-ai/inference-api')).toHaveLength(1);
@@ -146,7 +114,7 @@ test('a tenant alert asking for a restart goes through the synthesized routing t
   expect(restarted.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeDefined();
   // The same group also reached the tenant's Slack receiver (the sink), rendered by the synthesized template.
   const message = await c.waitFor(() => chat.find((m) => JSON.stringify(m).includes('InferenceApiCrashLooping')), 10_000).catch((e: Error) => {
-    throw new Error(`${e.message}\nchat sink got ${JSON.stringify(chat).slice(0, 500)}\nalertmanager log:\n${amLog.join('').slice(-3000)}`);
+    throw new Error(`${e.message}\nchat sink got ${JSON.stringify(chat).slice(0, 500)}\nalertmanager log:\n${running.log().slice(-3000)}`);
   });
   expect(JSON.stringify(message)).toContain('acme-ai');
 }, 90_000);
