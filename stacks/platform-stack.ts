@@ -1,11 +1,10 @@
 import { App, Chart } from 'cdk8s';
 import { AlertRouting } from '../src/alerting/alert-routing';
 import { Receiver } from '../src/alerting/receivers';
-import { SecretRef } from '../src/alerting/secret-ref';
+import { SecretKeyRef } from '../src/core/secret-ref';
 import { Duration } from '../src/core/duration';
 import { EnvironmentProfile } from '../src/core/environment';
 import { MonitoringPlatform } from '../src/platform/monitoring-platform';
-import { SecretKeyRef } from '../src/platform/secret-ref';
 import { escalationRuleGroup } from '../src/prometheus/escalation';
 import { platformRuleGroups } from '../src/prometheus/packs';
 import { PrometheusRules } from '../src/prometheus/prometheus-rules';
@@ -64,7 +63,7 @@ export function createPlatform(app: App, props: PlatformStackProps): PlatformPar
 
   const routing = new AlertRouting(chart, 'Routing', { profile, namespace: ns, alertmanagerName: 'platform', grafanaUrl: props.grafanaUrl });
   routing.addSecret(PLATFORM_SECRETS.alerting, ['slack-url', 'pagerduty-key', 'smtp-password', 'discord-url', 'teams-url']);
-  const cred = (key: string) => SecretRef.of(PLATFORM_SECRETS.alerting, key);
+  const cred = (key: string) => SecretKeyRef.of(PLATFORM_SECRETS.alerting, key);
   routing.addReceiver(Receiver.slack({ name: 'platform-chat', channel: '#platform-alerts', webhookUrl: cred('slack-url') }));
   routing.addReceiver(Receiver.discord({ name: 'platform-discord', webhookUrl: cred('discord-url') }));
   routing.addReceiver(Receiver.email({
@@ -133,7 +132,7 @@ export function createPlatform(app: App, props: PlatformStackProps): PlatformPar
     platform.grafana.addDatasource(Datasource.elasticsearch({ name: `Audit (${t.id})`, uid: tenantDatasourceUid('audit', t.id), url: indices.connection.url, index: `logs-${t.id}-audit`, basicAuth: esAuth }));
     routing.addSecret(`alerting-${t.id}`, ['slack-url']);
     routing.addTenantRoute(t.id, [
-      Receiver.slack({ name: `${t.id}-chat`, channel: t.contacts.slackChannel ?? '#alerts', webhookUrl: SecretRef.of(`alerting-${t.id}`, 'slack-url') }),
+      Receiver.slack({ name: `${t.id}-chat`, channel: t.contacts.slackChannel ?? '#alerts', webhookUrl: SecretKeyRef.of(`alerting-${t.id}`, 'slack-url') }),
       ...(t.contacts.email ? [Receiver.email({
         name: `${t.id}-oncall`, to: t.contacts.email, from: 'alertmanager@platform.example',
         smarthost: 'smtp.platform.example:587', authUsername: 'alertmanager', authPassword: cred('smtp-password'),

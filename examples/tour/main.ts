@@ -7,7 +7,7 @@
 import { App, Chart } from 'cdk8s';
 import { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import {
-  AlertRouting, DriftMethod, Duration, PROD, Receiver, Scalable, ScalingTrigger, SecretRef, Sli, sloRuleGroup, TenantMonitoringStack, writeApp,
+  AlertRouting, DriftMethod, Duration, PROD, Receiver, Scalable, ScalingTrigger, SecretKeyRef, Sli, sloRuleGroup, TenantMonitoringStack, writeApp,
 } from '../../src';
 
 /** Build the tour's app. */
@@ -17,7 +17,7 @@ export function buildTour(outdir: string): App {
 
   const routing = new AlertRouting(chart, 'Routing', { profile: PROD, namespace: 'monitoring', alertmanagerName: 'tour' });
   routing.addSecret('alerting-credentials', ['slack-url']);
-  routing.addReceiver(Receiver.slack({ name: 'sre-chat', channel: '#sre', webhookUrl: SecretRef.of('alerting-credentials', 'slack-url') }));
+  routing.addReceiver(Receiver.slack({ name: 'sre-chat', channel: '#sre', webhookUrl: SecretKeyRef.of('alerting-credentials', 'slack-url') }));
   routing.addReceiver(Receiver.webhook({ name: 'opsgenie', url: 'https://api.opsgenie.example/hook', levels: ['L3'] }));
 
   const acme = new TenantMonitoringStack(chart, 'acme', {

@@ -12,7 +12,7 @@ import {
   TimeInterval, validateAlertmanagerConfig,
 } from './model';
 import { Receiver } from './receivers';
-import { SECRET_KEY_ALLOWED } from './secret-ref';
+import { SECRET_KEY_ALLOWED } from '../core/secret-ref';
 import { renderNotificationTemplates, TEMPLATE_FILE_NAME } from './templates';
 
 /** The key of the configuration Secret that holds `alertmanager.yaml`. */
@@ -56,7 +56,7 @@ export interface TenantRouteOptions {
  * @example
  * const routing = new AlertRouting(this, 'Routing', { profile: PROD, namespace: 'monitoring' });
  * routing.addSecret('alerting-credentials', ['slack-url', 'pagerduty-key']);
- * routing.addReceiver(Receiver.slack({ name: 'platform-chat', channel: '#alerts', webhookUrl: SecretRef.of('alerting-credentials', 'slack-url') }));
+ * routing.addReceiver(Receiver.slack({ name: 'platform-chat', channel: '#alerts', webhookUrl: SecretKeyRef.of('alerting-credentials', 'slack-url') }));
  * routing.addTenantRoute('acme', [Receiver.email({ name: 'acme-mail', ... })]);
  */
 export class AlertRouting extends Construct {
@@ -147,7 +147,7 @@ export class AlertRouting extends Construct {
 
   /** Names of the Secrets the rendered configuration reads (list them in the Alertmanager's `spec.secrets`). */
   public get credentialSecrets(): string[] {
-    const used = new Set(this.configModel().receivers.flatMap((r) => r.secretRefs.map((s) => s.secretName)));
+    const used = new Set(this.configModel().receivers.flatMap((r) => r.secretRefs.map((s) => s.name)));
     return [...used].sort();
   }
 

@@ -172,7 +172,7 @@ const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 
 /**
  * Check the whole configuration: unique receiver names, every route names a known receiver,
- * every `SecretRef` names a declared Secret and key, time intervals exist and are well formed,
+ * every `SecretKeyRef` names a declared Secret and key, time intervals exist and are well formed,
  * group-by labels are label names. Returns every problem (empty when valid).
  */
 export function validateAlertmanagerConfig(model: AlertmanagerConfigModel, secrets: DeclaredSecrets, location: ErrorLocation): string[] {
@@ -182,13 +182,13 @@ export function validateAlertmanagerConfig(model: AlertmanagerConfigModel, secre
     if (names.has(r.name)) errors.add(location, `receivers[${i}].name`, r.name, 'a receiver name used once', 'duplicate receiver');
     names.add(r.name);
     r.secretRefs.forEach((ref) => {
-      const keys = secrets.get(ref.secretName);
+      const keys = secrets.get(ref.name);
       if (!keys) {
         errors.add(location, `receivers[${i}](${r.name}).secretRef`, ref.toString(),
           `a Secret declared with addSecret() (declared: ${[...secrets.keys()].sort().join(', ') || 'none'})`, 'missing Secret');
       } else if (!keys.has(ref.key)) {
         errors.add(location, `receivers[${i}](${r.name}).secretRef`, ref.toString(),
-          `a key of Secret ${ref.secretName} (declared keys: ${[...keys].sort().join(', ')})`, 'missing Secret key');
+          `a key of Secret ${ref.name} (declared keys: ${[...keys].sort().join(', ')})`, 'missing Secret key');
       }
     });
   });

@@ -1,7 +1,8 @@
 import { ESCALATION_LEVELS, EscalationLevel, ReceiverKind } from '../core/environment';
 import { ErrorLocation, ValidationError } from '../core/errors';
 import { validateUrl } from '../core/validation';
-import { ALERTMANAGER_SECRETS_DIRECTORY, SecretRef } from './secret-ref';
+import { SecretKeyRef } from '../core/secret-ref';
+import { ALERTMANAGER_SECRETS_DIRECTORY, alertmanagerSecretPath } from './secret-ref';
 import { templateCall, TEMPLATE_NAMES } from './templates';
 import { definedOnly } from './util';
 
@@ -27,7 +28,7 @@ export interface ReceiverOptions {
 /** A Slack incoming webhook. */
 export interface SlackReceiverOptions extends ReceiverOptions {
   /** The Secret key holding the webhook URL (read through `api_url_file`). */
-  readonly webhookUrl: SecretRef;
+  readonly webhookUrl: SecretKeyRef;
   /** The channel, e.g. `#acme-alerts`. */
   readonly channel: string;
 }
@@ -43,7 +44,7 @@ export interface EmailReceiverOptions extends ReceiverOptions {
   /** SMTP user name. @default - no SMTP authentication */
   readonly authUsername?: string;
   /** The Secret key holding the SMTP password (read through `auth_password_file`). @default - no password */
-  readonly authPassword?: SecretRef;
+  readonly authPassword?: SecretKeyRef;
   /** Whether STARTTLS is required. @default true */
   readonly requireTls?: boolean;
 }
@@ -51,7 +52,7 @@ export interface EmailReceiverOptions extends ReceiverOptions {
 /** PagerDuty Events API v2. */
 export interface PagerDutyReceiverOptions extends ReceiverOptions {
   /** The Secret key holding the integration (routing) key (read through `routing_key_file`). */
-  readonly routingKey: SecretRef;
+  readonly routingKey: SecretKeyRef;
   /** Events API URL. @default - Alertmanager's default, https://events.pagerduty.com/v2/enqueue */
   readonly url?: string;
 }
@@ -59,13 +60,13 @@ export interface PagerDutyReceiverOptions extends ReceiverOptions {
 /** A Discord webhook. */
 export interface DiscordReceiverOptions extends ReceiverOptions {
   /** The Secret key holding the webhook URL (read through `webhook_url_file`, Alertmanager 0.27+). */
-  readonly webhookUrl: SecretRef;
+  readonly webhookUrl: SecretKeyRef;
 }
 
 /** A Microsoft Teams incoming webhook. */
 export interface TeamsReceiverOptions extends ReceiverOptions {
   /** The Secret key holding the webhook URL (read through `webhook_url_file`, Alertmanager 0.27+). */
-  readonly webhookUrl: SecretRef;
+  readonly webhookUrl: SecretKeyRef;
 }
 
 /** A generic webhook, e.g. the remediation controller. */
@@ -73,7 +74,7 @@ export interface WebhookReceiverOptions extends ReceiverOptions {
   /** The webhook URL (an in-cluster Service URL; not a credential). */
   readonly url: string;
   /** The Secret key holding the bearer token (read through `http_config.authorization.credentials_file`). @default - no authorization header */
-  readonly bearerToken?: SecretRef;
+  readonly bearerToken?: SecretKeyRef;
   /** Largest number of alerts in one request. @default 0 (all) */
   readonly maxAlerts?: number;
 }
@@ -104,7 +105,7 @@ type ConfigBuilder = (secrets: string) => Record<string, unknown>;
 
 /**
  * A notification channel: a value object built by the factories (`Receiver.slack({...})`,
- * `Receiver.pagerduty({...})`, …). Credentials are `SecretRef`s; the rendered configuration reads
+ * `Receiver.pagerduty({...})`, …). Credentials are `SecretKeyRef`s; the rendered configuration reads
  * them from the mounted Secret files, never inline.
  */
 export class Receiver {
@@ -118,7 +119,7 @@ export class Receiver {
     return new Receiver(opts, 'slack', [opts.webhookUrl], (dir) => ({
       slack_configs: [{
         send_resolved: opts.sendResolved ?? true,
-        api_url_file: opts.webhookUrl.filePath(dir),
+        api_url_file: alertmanagerSecretPath(opts.webhookUrl, dir),
         channel: opts.channel,
         title: templateCall(TEMPLATE_NAMES.title),
         title_link: templateCall(TEMPLATE_NAMES.dashboardUrl),
@@ -149,7 +150,7 @@ export class Receiver {
         from: opts.from,
         smarthost: opts.smarthost,
         auth_username: opts.authUsername,
-        auth_password_file: opts.authPassword?.filePath(dir),
+        auth_password_file: opts.authPassword ? alertmanagerSecretPath(opts.authPassword, dir) : undefined,
         require_tls: opts.requireTls ?? true,
         headers: { Subject: templateCall(TEMPLATE_NAMES.emailSubject) },
         html: templateCall(TEMPLATE_NAMES.emailHtml),
@@ -165,7 +166,7 @@ export class Receiver {
     return new Receiver(opts, 'pagerduty', [opts.routingKey], (dir) => ({
       pagerduty_configs: [definedOnly({
         send_resolved: opts.sendResolved ?? true,
-        routing_key_file: opts.routingKey.filePath(dir),
+        routing_key_file: alertmanagerSecretPath(opts.routingKey, dir),
         url: opts.url,
         description: templateCall(TEMPLATE_NAMES.pagerdutyDescription),
         severity: '{{ if eq .CommonLabels.severity "critical" }}critical{{ else if eq .CommonLabels.severity "warning" }}warning{{ else }}info{{ end }}',
@@ -202,7 +203,7 @@ export class Receiver {
         send_resolved: opts.sendResolved ?? true,
         url: opts.url,
         max_alerts: maxAlerts,
-        http_config: opts.bearerToken ? { authorization: { type: 'Bearer', credentials_file: opts.bearerToken.filePath(dir) } } : undefined,
+        http_config: opts.bearerToken ? { authorization: { type: 'Bearer', credentials_file: alertmanagerSecretPath(opts.bearerToken, dir) } } : undefined,
       })],
     }));
   }
@@ -213,7 +214,7 @@ export class Receiver {
     return new Receiver(opts, kind, [opts.webhookUrl], (dir) => ({
       [configs]: [{
         send_resolved: opts.sendResolved ?? true,
-        webhook_url_file: opts.webhookUrl.filePath(dir),
+        webhook_url_file: alertmanagerSecretPath(opts.webhookUrl, dir),
         title: templateCall(TEMPLATE_NAMES.title),
         ...body,
       }],
@@ -227,11 +228,11 @@ export class Receiver {
   /** The escalation levels it serves. */
   public readonly levels: ReadonlyArray<EscalationLevel>;
   /** The Secret keys its rendered configuration reads. */
-  public readonly secretRefs: ReadonlyArray<SecretRef>;
+  public readonly secretRefs: ReadonlyArray<SecretKeyRef>;
   /** Whether, as a platform receiver, it also receives tenant alerts at its levels. */
   public readonly shared: boolean;
 
-  private constructor(opts: ReceiverOptions, kind: ReceiverKind, secretRefs: SecretRef[], private readonly build: ConfigBuilder) {
+  private constructor(opts: ReceiverOptions, kind: ReceiverKind, secretRefs: SecretKeyRef[], private readonly build: ConfigBuilder) {
     const loc = receiverLocation(opts);
     if (typeof opts.name !== 'string' || opts.name.length > 128 || !RECEIVER_NAME.test(opts.name)) {
       throw new ValidationError(loc, 'name', opts.name, 'a receiver name: 1-128 characters of A-Z a-z 0-9 - _ ., starting with a letter or digit');
@@ -257,9 +258,9 @@ function receiverLocation(opts: ReceiverOptions): string {
   return `receiver(${typeof opts?.name === 'string' ? opts.name : '?'})`;
 }
 
-function requireSecret(ref: SecretRef, location: ErrorLocation, field: string): void {
-  if (!(ref instanceof SecretRef)) {
-    throw new ValidationError(location, field, ref, 'a SecretRef (SecretRef.of(secretName, key)); credentials are never inlined');
+function requireSecret(ref: SecretKeyRef, location: ErrorLocation, field: string): void {
+  if (!(ref instanceof SecretKeyRef)) {
+    throw new ValidationError(location, field, ref, 'a SecretKeyRef (SecretKeyRef.of(secretName, key)); credentials are never inlined');
   }
 }
 

@@ -9,3 +9,4 @@ export * from './environment';
 export * from './images';
 export * from './pod';
 export * from './synth';
+export * from './secret-ref';

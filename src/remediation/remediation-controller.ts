@@ -11,8 +11,7 @@ import { httpProbe, SMALL_RESOURCES, secureContainer, securePodSpec, WorkloadSer
 import { validateDnsLabel } from '../core/validation';
 import { AlertRouting } from '../alerting/alert-routing';
 import { Receiver } from '../alerting/receivers';
-import { SecretRef } from '../alerting/secret-ref';
-import { SecretKeyRef } from '../platform/secret-ref';
+import { SecretKeyRef } from '../core/secret-ref';
 import { DEFAULT_LABELS, JobTemplate, PolicyError, RemediationPolicy, RemediationRule, renderPolicy, SafetySettings, validatePolicy } from './policy';
 
 /** Where the controller reads its policy. */
@@ -123,7 +122,7 @@ export class RemediationController extends Construct {
     if (props.alerting) {
       props.alerting.addSecret(props.token.name, [props.token.key]);
       props.alerting.addReceiver(Receiver.webhook({
-        name: 'remediation', url: this.webhookUrl, bearerToken: SecretRef.of(props.token.name, props.token.key, this), levels: ['L1'], shared: true,
+        name: 'remediation', url: this.webhookUrl, bearerToken: SecretKeyRef.of(props.token.name, props.token.key, this), levels: ['L1'], shared: true,
       }));
     }
     new k8s.KubeConfigMap(this, 'Policy', { metadata: { name: `${name}-policy`, namespace: ns, labels }, data: { 'policy.yaml': policyYaml } });

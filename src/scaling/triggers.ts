@@ -1,3 +1,4 @@
+import { SecretKeyRef } from '../core/secret-ref';
 import { Duration } from '../core/duration';
 
 /** A Kubernetes quantity (`'500m'`, `'2'`, `'10k'`) or a plain positive number. */
@@ -290,29 +291,21 @@ export class DisruptionBudget {
   ) {}
 }
 
-/** A Secret key, referenced and never read. */
-export interface SecretKeyReference {
-  /** The Secret's name, in the target's namespace. */
-  readonly name: string;
-  /** The key inside the Secret. */
-  readonly key: string;
-}
-
 /** How KEDA authenticates to the Prometheus-compatible query API. */
 export class PrometheusAuthentication {
   /** `Authorization: Bearer <token>`, the token read from a Secret key. */
-  public static bearerToken(token: SecretKeyReference): PrometheusAuthentication {
+  public static bearerToken(token: SecretKeyRef): PrometheusAuthentication {
     return new PrometheusAuthentication('bearer', [{ parameter: 'bearerToken', ...token }]);
   }
   /** HTTP basic authentication, user name and password read from Secret keys. */
-  public static basic(username: SecretKeyReference, password: SecretKeyReference): PrometheusAuthentication {
+  public static basic(username: SecretKeyRef, password: SecretKeyRef): PrometheusAuthentication {
     return new PrometheusAuthentication('basic', [{ parameter: 'username', ...username }, { parameter: 'password', ...password }]);
   }
   /**
    * A custom authentication header (e.g. `X-API-Key`). KEDA reads both the header name and its
    * value from the authentication parameters, so both come from Secret keys.
    */
-  public static customHeader(headerName: SecretKeyReference, headerValue: SecretKeyReference): PrometheusAuthentication {
+  public static customHeader(headerName: SecretKeyRef, headerValue: SecretKeyRef): PrometheusAuthentication {
     return new PrometheusAuthentication('custom', [{ parameter: 'customAuthHeader', ...headerName }, { parameter: 'customAuthValue', ...headerValue }]);
   }
   private constructor(

@@ -1,9 +1,8 @@
 import { App, Chart, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { parse } from 'yaml';
-import {
-  AlertRouting, escalationLevelOf, LevelReceivers, Matcher, Receiver, resolveLevelReceivers, SecretRef,
-} from '../../src/alerting';
+import { AlertRouting, escalationLevelOf, LevelReceivers, Matcher, Receiver, resolveLevelReceivers } from '../../src/alerting';
+import { SecretKeyRef } from '../../src/core/secret-ref';
 import { DEV, ESCALATION_LEVELS, PROD } from '../../src/core/environment';
 import { buildRouting, cred, CREDENTIALS } from './fixtures';
 
@@ -79,7 +78,7 @@ describe('AlertRouting', () => {
         'prod/Routing: route.routes[0].receiver: got "acme-chat" (unknown receiver); allowed: one of the receivers: chat'],
       ['fails for a duplicate receiver', (r: AlertRouting) => r.addReceiver(Receiver.pagerduty({ name: 'chat', routingKey: cred('slack-url') })),
         'prod/Routing: receivers[1].name: got "chat" (duplicate receiver); allowed: a receiver name used once'],
-      ['fails for a Secret that is not declared', (r: AlertRouting) => r.addReceiver(Receiver.pagerduty({ name: 'pager', routingKey: SecretRef.of('pd-creds', 'key') })),
+      ['fails for a Secret that is not declared', (r: AlertRouting) => r.addReceiver(Receiver.pagerduty({ name: 'pager', routingKey: SecretKeyRef.of('pd-creds', 'key') })),
         'prod/Routing: receivers[1](pager).secretRef: got "pd-creds/key" (missing Secret); allowed: a Secret declared with addSecret() (declared: alerting-credentials)'],
       ['fails for a Secret key that is not declared', (r: AlertRouting) => r.addReceiver(Receiver.pagerduty({ name: 'pager', routingKey: cred('pd-key') })),
         'prod/Routing: receivers[1](pager).secretRef: got "alerting-credentials/pd-key" (missing Secret key); allowed: a key of Secret alerting-credentials (declared keys: slack-url)'],

@@ -1,12 +1,13 @@
 import { App, Chart } from 'cdk8s';
 import { EnvironmentProfile } from '../../src/core/environment';
-import { AlertRouting, Receiver, SecretRef } from '../../src/alerting';
+import { AlertRouting, Receiver } from '../../src/alerting';
+import { SecretKeyRef } from '../../src/core/secret-ref';
 
 /** The credential Secret every fixture declares. */
 export const CREDENTIALS = 'alerting-credentials';
 
 /** Shorthand for a key of the fixture Secret. */
-export const cred = (key: string): SecretRef => SecretRef.of(CREDENTIALS, key);
+export const cred = (key: string): SecretKeyRef => SecretKeyRef.of(CREDENTIALS, key);
 
 /**
  * Alertmanager 0.25 (Debian, what the tests run) has no `webhook_url_file` for Discord and no

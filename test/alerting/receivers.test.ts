@@ -1,7 +1,8 @@
 import { parse } from 'yaml';
-import { Receiver, SecretRef } from '../../src/alerting';
+import { Receiver } from '../../src/alerting';
+import { SecretKeyRef } from '../../src/core/secret-ref';
 
-const ref = SecretRef.of('alerting-credentials', 'key');
+const ref = SecretKeyRef.of('alerting-credentials', 'key');
 const FILE = '/etc/alertmanager/secrets/alerting-credentials/key';
 
 describe('Receiver factories', () => {
@@ -41,8 +42,8 @@ describe('Receiver factories', () => {
   test.each([
     ['fails for a Slack channel with spaces', () => Receiver.slack({ name: 'r', channel: '#a b', webhookUrl: ref }),
       'receiver(r): channel: got "#a b"; allowed: a Slack channel such as #team-alerts (no spaces, at most 80 characters)'],
-    ['fails for an inlined Slack URL', () => Receiver.slack({ name: 'r', channel: '#a', webhookUrl: 'https://hooks.slack.com/x' as unknown as SecretRef }),
-      'receiver(r): webhookUrl: got "https://hooks.slack.com/x"; allowed: a SecretRef (SecretRef.of(secretName, key)); credentials are never inlined'],
+    ['fails for an inlined Slack URL', () => Receiver.slack({ name: 'r', channel: '#a', webhookUrl: 'https://hooks.slack.com/x' as unknown as SecretKeyRef }),
+      'receiver(r): webhookUrl: got "https://hooks.slack.com/x"; allowed: a SecretKeyRef (SecretKeyRef.of(secretName, key)); credentials are never inlined'],
     ['fails for a bad receiver name', () => Receiver.pagerduty({ name: 'on call', routingKey: ref }),
       'receiver(on call): name: got "on call"; allowed: a receiver name: 1-128 characters of A-Z a-z 0-9 - _ ., starting with a letter or digit'],
     ['fails for a bad e-mail recipient', () => Receiver.email({ name: 'm', to: 'nobody', from: 'a@example.com', smarthost: 'smtp:25' }),
@@ -55,8 +56,8 @@ describe('Receiver factories', () => {
       'receiver(w): url: got "https://user:pw@example.com/"; allowed: a URL without user name or password (use bearerToken)'],
     ['fails for an unknown level', () => Receiver.webhook({ name: 'w', url: 'https://example.com/', levels: ['L5' as 'L1'] }),
       'receiver(w): levels: got ["L5"]; allowed: one or more of L1, L2, L3, L4'],
-    ['fails for a bad Secret key', () => SecretRef.of('creds', 'a/b'),
-      '<secret-ref>: secretRef.key: got "a/b"; allowed: a Secret data key: 1-253 characters of a-z A-Z 0-9 - _ .'],
+    ['fails for a bad Secret key', () => SecretKeyRef.of('creds', 'a/b'),
+      '<secret>: secret.key: got "a/b"; allowed: a Secret data key: 1-253 characters of a-z A-Z 0-9 - _ .'],
   ])('%s', (_name, build, message) => {
     expect(build).toThrow(message);
   });

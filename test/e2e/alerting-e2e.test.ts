@@ -6,7 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Chart } from 'cdk8s';
 import { stringify } from 'yaml';
-import { AlertRouting, Receiver, SecretRef } from '../../src/alerting';
+import { AlertRouting, Receiver } from '../../src/alerting';
+import { SecretKeyRef } from '../../src/core/secret-ref';
 import { Duration } from '../../src/core/duration';
 import { DEV, EnvironmentProfile, LevelTiming } from '../../src/core/environment';
 import { renderRuleGroups } from '../../src/prometheus/model';
@@ -104,7 +105,7 @@ test('an SLO breach reaches the tenant webhook through the generated routing', a
   // Alertmanager configuration from the construct.
   const routing = new AlertRouting(new Chart(new App(), 'e2e'), 'Routing', { profile, namespace: 'monitoring' });
   routing.addSecret('alerting-credentials', ['slack-url']);
-  routing.addReceiver(Receiver.slack({ name: 'platform-chat', channel: '#platform', webhookUrl: SecretRef.of('alerting-credentials', 'slack-url') }));
+  routing.addReceiver(Receiver.slack({ name: 'platform-chat', channel: '#platform', webhookUrl: SecretKeyRef.of('alerting-credentials', 'slack-url') }));
   routing.addTenantRoute('acme', [Receiver.webhook({ name: 'acme-oncall', url: `http://127.0.0.1:${webhookPort}/hook`, levels: ['L2', 'L3'] })]);
   const secrets = path.join(dir, 'secrets');
   fs.mkdirSync(path.join(secrets, 'alerting-credentials'), { recursive: true });

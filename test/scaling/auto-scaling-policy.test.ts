@@ -1,3 +1,4 @@
+import { SecretKeyRef } from '../../src/core/secret-ref';
 import { ApiObject, JsonPatch, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { DEV, deriveEnvironment, Duration, PROD, TENANT_OBJECT_LABEL } from '../../src/core';
@@ -201,7 +202,7 @@ describe('disruption budget', () => {
 });
 
 describe('KEDA mode', () => {
-  const auth = PrometheusAuthentication.bearerToken({ name: 'prometheus-reader', key: 'token' });
+  const auth = PrometheusAuthentication.bearerToken(SecretKeyRef.of('prometheus-reader', 'token'));
 
   test('Prometheus trigger: tenant matcher injected, thresholds as strings, server and auth', () => {
     const chart = newChart();
@@ -230,7 +231,7 @@ describe('KEDA mode', () => {
     const chart = newChart();
     new AutoScalingPolicy(chart, 'Scaling', {
       target: apiTarget(), tenant: 'acme',
-      mode: ScalingMode.keda({ serverAddress: 'https://metrics.example.com', authentication: PrometheusAuthentication.customHeader({ name: 'gw', key: 'header' }, { name: 'gw', key: 'value' }) }),
+      mode: ScalingMode.keda({ serverAddress: 'https://metrics.example.com', authentication: PrometheusAuthentication.customHeader(SecretKeyRef.of('gw', 'header'), SecretKeyRef.of('gw', 'value')) }),
       triggers: [ScalingTrigger.prometheus({ query: 'sum(up)', threshold: 1 })],
     });
     expect(pick(only(chart, 'ScaledObject'), 'spec.triggers.0.metadata.authModes')).toBe('custom');

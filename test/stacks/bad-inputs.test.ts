@@ -12,7 +12,7 @@ import { synthAll, synthToDirectory } from '../../stacks/main';
 import { App } from 'cdk8s';
 import { AlertRouting } from '../../src/alerting/alert-routing';
 import { Receiver } from '../../src/alerting/receivers';
-import { SecretRef } from '../../src/alerting/secret-ref';
+import { SecretKeyRef } from '../../src/core/secret-ref';
 import { Scalable } from '../../src/scaling/scalable';
 
 const tenant: TenantSpec = { id: 'acme', contacts: { team: 'acme' } };
@@ -111,12 +111,12 @@ describe('bad input fails synth with the construct path, the field and what is a
     ['a route to an unknown receiver', (app) => {
       const routing = new AlertRouting(new Chart(app, 'dev'), 'Routing', { profile: DEV, namespace: 'monitoring' });
       routing.addSecret('alerting', ['slack-url']);
-      routing.addReceiver(Receiver.slack({ name: 'chat', channel: '#a', webhookUrl: SecretRef.of('alerting', 'slack-url') }));
+      routing.addReceiver(Receiver.slack({ name: 'chat', channel: '#a', webhookUrl: SecretKeyRef.of('alerting', 'slack-url') }));
       routing.addTenantRoute('acme', ['acme-pager']);
     }, 'dev/Routing: route.routes[0].receiver: got "acme-pager" (unknown receiver); allowed: one of the receivers: chat'],
     ['a receiver whose Secret is not declared', (app) => {
       const routing = new AlertRouting(new Chart(app, 'dev'), 'Routing', { profile: DEV, namespace: 'monitoring' });
-      routing.addReceiver(Receiver.slack({ name: 'chat', channel: '#a', webhookUrl: SecretRef.of('alerting', 'slack-url') }));
+      routing.addReceiver(Receiver.slack({ name: 'chat', channel: '#a', webhookUrl: SecretKeyRef.of('alerting', 'slack-url') }));
     }, 'dev/Routing: receivers[0](chat).secretRef: got "alerting/slack-url" (missing Secret); allowed: a Secret declared with addSecret() (declared: none)'],
   ];
 
