@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/errors';
 import { stringify } from 'yaml';
 import type { GrafanaDatasourceSpec, GrafanaDatasourceSpecValuesFrom } from '../../imports/grafanadatasource-grafana.integreatly.org';
 import { fitGrafanaUid } from './model';
@@ -88,17 +89,17 @@ export const TENANT_HEADER = 'X-Scope-OrgID';
 
 function base(kind: DatasourceKind, o: DatasourceOptions, jsonData: DatasourceSpec['jsonData']): DatasourceSpec {
   if (!/^https?:\/\/[^\s]+$/.test(o.url)) {
-    throw new Error(`datasource '${o.name}': url '${o.url}' must be an http:// or https:// URL`);
+    throw new ValidationError(`datasource ${o.name}`, 'url', o.url, 'an absolute http:// or https:// URL');
   }
   const uid = o.uid ?? fitGrafanaUid(o.name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, ''));
   if (!/^[a-zA-Z0-9_-]{1,40}$/.test(uid)) {
-    throw new Error(`datasource '${o.name}': uid '${uid}' is not a Grafana UID (1–40 of a-z, A-Z, 0-9, '-', '_')`);
+    throw new ValidationError(`datasource ${o.name}`, 'uid', uid, "a Grafana UID: 1-40 characters of a-z, A-Z, 0-9, '-' and '_'");
   }
   const headers = [...(o.tenant !== undefined ? [{ name: TENANT_HEADER, value: o.tenant }] : []), ...(o.headers ?? [])];
   const names = headers.map((h) => h.name.toLowerCase());
   const repeated = names.find((n, i) => names.indexOf(n) !== i);
   if (repeated !== undefined) {
-    throw new Error(`datasource '${o.name}': header '${repeated}' is set twice`);
+    throw new ValidationError(`datasource ${o.name}`, 'headers', repeated, 'each header name once (the tenant option sets X-Scope-OrgID)', 'set twice');
   }
   return { kind, name: o.name, uid, url: o.url, isDefault: o.isDefault ?? false, jsonData, headers, basicAuth: o.basicAuth };
 }
@@ -180,11 +181,11 @@ function checkUnique(specs: readonly DatasourceSpec[]): void {
     const values = specs.map((s) => s[field]);
     const repeated = values.find((v, i) => values.indexOf(v) !== i);
     if (repeated !== undefined) {
-      throw new Error(`datasources: ${field} '${repeated}' is used twice`);
+      throw new ValidationError('datasources', field, repeated, `a ${field} not used by another datasource`, 'used twice');
     }
   }
   if (specs.filter((s) => s.isDefault).length > 1) {
-    throw new Error(`datasources: more than one default (${specs.filter((s) => s.isDefault).map((s) => s.name).join(', ')})`);
+    throw new ValidationError('datasources', 'isDefault', specs.filter((s) => s.isDefault).map((s) => s.name), 'at most one default datasource');
   }
 }
 

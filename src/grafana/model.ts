@@ -1,3 +1,5 @@
+import { ValidationError } from '../core/errors';
+import { DNS_LABEL_ALLOWED } from '../core/validation';
 import { createHash } from 'node:crypto';
 import type { Dashboard, Panel, RowPanel } from '@grafana/grafana-foundation-sdk/dashboard';
 
@@ -106,25 +108,25 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
  */
 export function resolveDashboardContext(ctx: DashboardContext): ResolvedDashboardContext {
   if (ctx.tenant !== undefined && (!DNS_LABEL.test(ctx.tenant) || ctx.tenant.length > 63)) {
-    throw new Error(`DashboardContext.tenant: '${ctx.tenant}' is not a DNS label (lowercase letters, digits and '-', at most 63 characters)`);
+    throw new ValidationError('DashboardContext', 'tenant', ctx.tenant, DNS_LABEL_ALLOWED);
   }
   const thresholds = { ...DEFAULT_THRESHOLDS, ...ctx.thresholds };
   for (const field of ['errorRatio', 'uptimeTarget'] as const) {
     const v = thresholds[field];
     if (!(v > 0 && v < 1)) {
-      throw new Error(`DashboardContext.thresholds.${field}: ${v} must be a ratio strictly between 0 and 1`);
+      throw new ValidationError('DashboardContext', `thresholds.${field}`, v, 'a ratio strictly between 0 and 1');
     }
   }
   for (const field of ['latencySloSeconds', 'throughputTargetRps', 'driftScore', 'anomalyZscore'] as const) {
     const v = thresholds[field];
     if (!(Number.isFinite(v) && v > 0)) {
-      throw new Error(`DashboardContext.thresholds.${field}: ${v} must be a positive number`);
+      throw new ValidationError('DashboardContext', `thresholds.${field}`, v, 'a positive number');
     }
   }
   const datasources = { ...DEFAULT_DATASOURCE_UIDS, ...ctx.datasources };
   for (const [field, uid] of Object.entries(datasources)) {
     if (!/^[a-zA-Z0-9_-]{1,40}$/.test(uid)) {
-      throw new Error(`DashboardContext.datasources.${field}: '${uid}' is not a Grafana UID (1–40 of a-z, A-Z, 0-9, '-', '_')`);
+      throw new ValidationError('DashboardContext', `datasources.${field}`, uid, "a Grafana UID: 1-40 characters of a-z, A-Z, 0-9, '-' and '_'");
     }
   }
   return { tenant: ctx.tenant, datasources, thresholds };

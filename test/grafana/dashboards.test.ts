@@ -181,11 +181,11 @@ describe('dashboard UIDs', () => {
 
 describe('dashboard context', () => {
   test.each([
-    [{ tenant: 'Acme' }, "DashboardContext.tenant: 'Acme' is not a DNS label (lowercase letters, digits and '-', at most 63 characters)"],
-    [{ thresholds: { errorRatio: 1.5 } }, 'DashboardContext.thresholds.errorRatio: 1.5 must be a ratio strictly between 0 and 1'],
-    [{ thresholds: { uptimeTarget: 1 } }, 'DashboardContext.thresholds.uptimeTarget: 1 must be a ratio strictly between 0 and 1'],
-    [{ thresholds: { latencySloSeconds: 0 } }, 'DashboardContext.thresholds.latencySloSeconds: 0 must be a positive number'],
-    [{ datasources: { prometheus: 'has space' } }, "DashboardContext.datasources.prometheus: 'has space' is not a Grafana UID (1–40 of a-z, A-Z, 0-9, '-', '_')"],
+    [{ tenant: 'Acme' }, `DashboardContext: tenant: got "Acme"; allowed: a DNS-1123 label: 1-63 characters of lower-case a-z, 0-9 and -, starting and ending with a letter or digit`],
+    [{ thresholds: { errorRatio: 1.5 } }, `DashboardContext: thresholds.errorRatio: got 1.5; allowed: a ratio strictly between 0 and 1`],
+    [{ thresholds: { uptimeTarget: 1 } }, `DashboardContext: thresholds.uptimeTarget: got 1; allowed: a ratio strictly between 0 and 1`],
+    [{ thresholds: { latencySloSeconds: 0 } }, `DashboardContext: thresholds.latencySloSeconds: got 0; allowed: a positive number`],
+    [{ datasources: { prometheus: 'has space' } }, `DashboardContext: datasources.prometheus: got "has space"; allowed: a Grafana UID: 1-40 characters of a-z, A-Z, 0-9, '-' and '_'`],
   ])('fails on %j', (ctx, message) => {
     expect(() => resolveDashboardContext(ctx)).toThrow(message);
     expect(() => ALL_DASHBOARDS[0]!.build(ctx)).toThrow(message);

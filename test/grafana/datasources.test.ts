@@ -33,11 +33,11 @@ describe('renderDatasourceProvisioning', () => {
   });
 
   test.each([
-    ['on a repeated name', () => renderDatasourceProvisioning([platform[0]!, platform[0]!]), "datasources: name 'Prometheus' is used twice"],
-    ['on two defaults', () => renderDatasourceProvisioning([platform[0]!, { ...platform[1]!, isDefault: true }]), 'datasources: more than one default (Prometheus, Alertmanager)'],
-    ['on a URL without scheme', () => Datasource.jaeger({ name: 'J', url: 'jaeger:16686' }), "datasource 'J': url 'jaeger:16686' must be an http:// or https:// URL"],
-    ['on a bad UID', () => Datasource.jaeger({ name: 'J', uid: 'bad uid', url: 'http://j' }), "datasource 'J': uid 'bad uid' is not a Grafana UID (1–40 of a-z, A-Z, 0-9, '-', '_')"],
-    ['on a header set twice', () => Datasource.prometheus({ name: 'P', url: 'http://p', tenant: 'a', headers: [{ name: 'x-scope-orgid', value: 'b' }] }), "datasource 'P': header 'x-scope-orgid' is set twice"],
+    ['on a repeated name', () => renderDatasourceProvisioning([platform[0]!, platform[0]!]), `datasources: name: got "Prometheus" (used twice); allowed: a name not used by another datasource`],
+    ['on two defaults', () => renderDatasourceProvisioning([platform[0]!, { ...platform[1]!, isDefault: true }]), `datasources: isDefault: got ["Prometheus","Alertmanager"]; allowed: at most one default datasource`],
+    ['on a URL without scheme', () => Datasource.jaeger({ name: 'J', url: 'jaeger:16686' }), `datasource J: url: got "jaeger:16686"; allowed: an absolute http:// or https:// URL`],
+    ['on a bad UID', () => Datasource.jaeger({ name: 'J', uid: 'bad uid', url: 'http://j' }), `datasource J: uid: got "bad uid"; allowed: a Grafana UID: 1-40 characters of a-z, A-Z, 0-9, '-' and '_'`],
+    ['on a header set twice', () => Datasource.prometheus({ name: 'P', url: 'http://p', tenant: 'a', headers: [{ name: 'x-scope-orgid', value: 'b' }] }), `datasource P: headers: got "x-scope-orgid" (set twice); allowed: each header name once (the tenant option sets X-Scope-OrgID)`],
   ])('fails %s', (_, fn, message) => {
     expect(fn).toThrow(message);
   });
