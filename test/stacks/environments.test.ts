@@ -1,4 +1,7 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { stringify } from 'yaml';
+import { ALERT_FIXTURES } from '../prometheus/packs/fixtures';
 import { ENVIRONMENTS } from '../../src/core/environment';
 import { selectorLabelValues } from '../../src/prometheus/tenant-matcher';
 import { EXAMPLE_TENANTS } from '../../stacks/tenants';
@@ -21,6 +24,17 @@ describe.each(ENVIRONMENT_NAMES)('the %s environment', (env) => {
       expect(o.metadata.labels?.environment).toBe(env);
       expect(o.metadata.labels?.['app.kubernetes.io/managed-by']).toBe('cdk8s-tenant-monitoring');
       expect(o.metadata.labels?.['app.kubernetes.io/part-of']).toBe('tenant-monitoring');
+    }
+  });
+
+  test('every alert links a runbook that exists in docs/runbooks and is covered by a promtool test', () => {
+    const alerts = ofKind(objects, 'PrometheusRule').flatMap((r) => spec(r).groups.flatMap((g: Spec) => g.rules as Spec[])).filter((r) => r.alert);
+    expect(alerts.length).toBeGreaterThan(30);
+    for (const a of alerts) {
+      const file = String(a.annotations.runbook_url).split('/').pop() as string;
+      expect([a.alert, fs.existsSync(path.join(__dirname, '..', '..', 'docs', 'runbooks', file))]).toEqual([a.alert, true]);
+      // Pack and baseline alerts have fixtures; the escalation alerts have their own ladder tests.
+      expect([a.alert, a.alert in ALERT_FIXTURES || /^AlertEscalatedToL[234]$/.test(a.alert)]).toEqual([a.alert, true]);
     }
   });
 

@@ -44,6 +44,10 @@ const sloFixtures = Object.fromEntries(Object.keys(sloBad).flatMap((slo) => {
 /** One fixture per alert of `defaultTenantRuleGroups` (rendered for `acme`, PROD profile) and `platformRuleGroups`. */
 export const ALERT_FIXTURES: Readonly<Record<string, AlertFixture>> = {
   ...sloFixtures,
+  // the baseline every tenant gets (baselineRuleGroups)
+  TenantTargetDown: fixture('10m',
+    [s(`up{${T}, job="api", instance="api-1:8080"}`, '0x20')], [{ tenant: 'acme', job: 'api', instance: 'api-1:8080' }],
+    [s(`up{${T}, job="api", instance="api-1:8080"}`, '1x20')]),
   TenantThroughputNearCapacity: fixture('15m',
     [s(`http_requests_total{${T}, code="200"}`, '0+540000x30')], [{ tenant: 'acme' }],
     [s(`http_requests_total{${T}, code="200"}`, '0+60000x30')]),

@@ -4,11 +4,12 @@ import { PROD } from '../../../src/core/environment';
 import { isAlertRule, renderRuleGroups } from '../../../src/prometheus/model';
 import { DEFAULT_RUNBOOK_BASE_URL, defaultTenantRuleGroups, platformRuleGroups } from '../../../src/prometheus/packs';
 import { selectorLabelValues } from '../../../src/prometheus/tenant-matcher';
+import { baselineRuleGroups } from '../../../src/tenancy/tenant-monitoring-stack';
 import { ALERT_FIXTURES } from './fixtures';
 import { AlertTestCase, runPromtool } from './promtool';
 
 const tenantGroups = defaultTenantRuleGroups(PROD, 'acme');
-const groups = [...renderRuleGroups(tenantGroups, { tenant: 'acme' }), ...renderRuleGroups(platformRuleGroups(PROD))];
+const groups = [...renderRuleGroups([...baselineRuleGroups(), ...tenantGroups], { tenant: 'acme' }), ...renderRuleGroups(platformRuleGroups(PROD))];
 const alerts = groups.flatMap((g) => g.rules.filter((r) => r.alert !== undefined));
 
 describe('rule packs', () => {
