@@ -30,6 +30,9 @@ export const PLATFORM_SECRETS = {
   elasticsearch: 'elasticsearch-credentials',
 } as const;
 
+/** Scrape jobs of the shared components that PlatformComponentDown watches (plus a collector per tenant). */
+export const PLATFORM_COMPONENT_JOBS: ReadonlyArray<string> = ['prometheus', 'alertmanager', 'grafana', 'pushgateway', 'remediation-controller'];
+
 /** Tenants per index-setup plan (each plan is one ConfigMap and one Job). */
 export const INDEX_SETUP_BATCH = 20;
 
@@ -86,7 +89,11 @@ export function createPlatform(app: App, props: PlatformStackProps): PlatformPar
   new PrometheusRules(chart, 'PlatformRules', {
     namespace: ns,
     name: 'platform-rules',
-    groups: [...platformRuleGroups(profile), escalationRuleGroup(profile, { scope: 'platform' })],
+    groups: [
+      // The scrape jobs of the platform's components (prometheus-operator names a job after its Service).
+      ...platformRuleGroups(profile, { platform: { components: [...PLATFORM_COMPONENT_JOBS, ...props.tenants.map((t) => `jaeger-${t.id}`)] } }),
+      escalationRuleGroup(profile, { scope: 'platform' }),
+    ],
     ruleLabels: { environment: profile.name },
   });
 

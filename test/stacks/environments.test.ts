@@ -38,6 +38,20 @@ describe.each(ENVIRONMENT_NAMES)('the %s environment', (env) => {
     }
   });
 
+  test('PlatformComponentDown watches the scrape job of every platform component with a ServiceMonitor', () => {
+    const platform = byChart.get('platform') as Manifest[];
+    const services = ofKind(platform, 'Service');
+    const jobs = ofKind(platform, 'ServiceMonitor').map((m) => {
+      const selector = spec(m).selector.matchLabels as Record<string, string>;
+      const selected = services.filter((svc) => Object.entries(selector).every(([k, v]) => svc.metadata.labels?.[k] === v));
+      expect([m.metadata.name, selected.length]).toEqual([m.metadata.name, 1]);
+      return selected[0].metadata.name;
+    });
+    const rule = ofKind(platform, 'PrometheusRule').flatMap((r) => spec(r).groups.flatMap((g: Spec) => g.rules as Spec[])).find((r) => r.alert === 'PlatformComponentDown') as Spec;
+    const watched = (/job=~"([^"]+)"/.exec(rule.expr) as RegExpExecArray)[1].split('|');
+    expect(watched.sort()).toEqual([...new Set(jobs)].sort());
+  });
+
   describe.each(EXAMPLE_TENANTS.map((t) => [t.id]))('tenant %s', (tenant) => {
     const mine = byChart.get(`tenant-${tenant}`) as Manifest[];
 
