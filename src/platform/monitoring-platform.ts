@@ -4,7 +4,8 @@ import { k8s } from 'cdk8s-plus-28';
 import { Alertmanager, AlertmanagerSpecResourcesLimits, AlertmanagerSpecResourcesRequests } from '../../imports/alertmanager-monitoring.coreos.com';
 import {
   Prometheus, PrometheusSpecAffinity, PrometheusSpecExcludedFromEnforcementGroup, PrometheusSpecExcludedFromEnforcementResource, PrometheusSpecAlertingAlertmanagersApiVersion, PrometheusSpecAlertingAlertmanagersPort, PrometheusSpecRemoteWrite,
-  PrometheusSpecRemoteWriteWriteRelabelConfigsAction, PrometheusSpecResourcesLimits, PrometheusSpecResourcesRequests,
+  PrometheusSpecRemoteWriteWriteRelabelConfigsAction, PrometheusSpecResourcesLimits, PrometheusSpecScrapeClassesMetricRelabelings,
+  PrometheusSpecScrapeClassesMetricRelabelingsAction, PrometheusSpecResourcesRequests,
   PrometheusSpecStorageVolumeClaimTemplateSpecResourcesRequests,
 } from '../../imports/prometheus-monitoring.coreos.com';
 import { AlertmanagerSpecAffinity } from '../../imports/alertmanager-monitoring.coreos.com';
@@ -255,6 +256,14 @@ export class MonitoringPlatform extends Construct {
       affinity: replicas > 1 ? spreadAcrossNodes(podSelector) as PrometheusSpecAffinity : undefined,
       // Rendered at synth so tenants added after construction get their queue.
       remoteWrite: env.remoteWrite ? Lazy.any({ produce: () => this.renderRemoteWrite() }) as unknown as PrometheusSpecRemoteWrite[] : undefined,
+      // Series of shared exporters (cAdvisor, kube-state-metrics) describe objects in a tenant's
+      // namespace but carry no tenant label; the default scrape class derives it from the
+      // series' namespace, so tenant-scoped rules and dashboards see them.
+      scrapeClasses: [{
+        name: 'tenant-from-namespace',
+        default: true,
+        metricRelabelings: Lazy.any({ produce: () => this.renderTenantRelabeling() }) as unknown as PrometheusSpecScrapeClassesMetricRelabelings[],
+      }],
       },
     });
     new k8s.KubeService(this, 'PrometheusService', {
@@ -267,6 +276,19 @@ export class MonitoringPlatform extends Construct {
     });
     if (replicas > 1) this.budget('PrometheusBudget', 'prometheus', ns, podSelector, labels);
     return sa.name;
+  }
+
+  private renderTenantRelabeling(): PrometheusSpecScrapeClassesMetricRelabelings[] | undefined {
+    if (this.tenants.length === 0) return undefined;
+    return [{
+      // Only series without a tenant label whose namespace is a tenant's.
+      sourceLabels: [TENANT_LABEL, 'namespace'],
+      separator: ';',
+      regex: `;(${this.tenants.join('|')})`,
+      targetLabel: TENANT_LABEL,
+      replacement: '$1',
+      action: PrometheusSpecScrapeClassesMetricRelabelingsAction.REPLACE,
+    }];
   }
 
   private renderRemoteWrite(): PrometheusSpecRemoteWrite[] {

@@ -44,6 +44,14 @@ describe('MonitoringPlatform', () => {
     expect(spec.storage.volumeClaimTemplate.spec.resources.requests.storage).toBe('200Gi');
   });
 
+  test('the default scrape class gives shared exporters\' series the tenant of their namespace', () => {
+    expect((find(prod, 'Prometheus').spec as Spec).scrapeClasses).toEqual([{
+      name: 'tenant-from-namespace',
+      default: true,
+      metricRelabelings: [{ action: 'replace', regex: ';(acme|globex)', replacement: '$1', separator: ';', sourceLabels: ['tenant', 'namespace'], targetLabel: 'tenant' }],
+    }]);
+  });
+
   test('remote write sends each tenant only its series, under its header', () => {
     const rw = (find(prod, 'Prometheus').spec as Spec).remoteWrite;
     expect(rw.map((q: Spec) => [q.name, q.headers])).toEqual([
