@@ -33,6 +33,13 @@ export class JsonFields {
     return record;
   }
 
+  /** This value as an object with free-form keys: each key with its field. */
+  public entries(): Array<[string, JsonFields]> {
+    const v = this.value;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail('an object');
+    return Object.keys(v as Record<string, unknown>).map((k) => [k, this.child(k)]);
+  }
+
   /** The field `key` of this object value. */
   public child(key: string): JsonFields {
     const v = this.value as Record<string, unknown> | undefined;

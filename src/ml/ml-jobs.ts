@@ -19,6 +19,12 @@ export interface MlJobPlatformProps {
   readonly prometheusUrl: string;
   /** The Pushgateway the job pushes results to. */
   readonly pushgatewayUrl: string;
+  /**
+   * The tenant's namespace, pushed as the `namespace` label of the results so the tenant's rules
+   * (scoped by Prometheus to their namespace) read them.
+   * @default - the tenant id (a tenant's namespace is named after it)
+   */
+  readonly tenantNamespace?: string;
 }
 
 /** Properties of `MlDriftJob`. */
@@ -64,7 +70,7 @@ export class MlDriftJob extends Construct {
         current: props.currentWindow ?? { range: Duration.days(1), offset: Duration.seconds(0) },
       },
       source: props.source ?? { type: 'prometheus', url: props.prometheusUrl, tenantLabel: 'tenant', modelLabel: 'model', categoryLabel: 'category' },
-      pushgateway: { url: props.pushgatewayUrl, job: DEFAULT_DRIFT_PUSH_JOB },
+      pushgateway: { url: props.pushgatewayUrl, job: DEFAULT_DRIFT_PUSH_JOB, grouping: { namespace: props.tenantNamespace ?? props.tenant } },
       http: DEFAULT_HTTP_POLICY,
     };
     // The program parses exactly this JSON; parsing it here rejects at synth what it would reject at run time.
@@ -122,7 +128,7 @@ export class MlAnomalyJob extends Construct {
       step: props.step ?? Duration.minutes(5),
       forest: { trees: 100, subsampleSize: 256, seed: 1, ...(props.forest ?? {}) },
       threshold: props.threshold ?? DEFAULT_ANOMALY_THRESHOLD,
-      pushgateway: { url: props.pushgatewayUrl, job: DEFAULT_ANOMALY_PUSH_JOB },
+      pushgateway: { url: props.pushgatewayUrl, job: DEFAULT_ANOMALY_PUSH_JOB, grouping: { namespace: props.tenantNamespace ?? props.tenant } },
       http: DEFAULT_HTTP_POLICY,
     };
     this.config = reanchor(this, () => parseAnomalyJobConfig(anomalyJobConfigToJson(draft)));

@@ -95,6 +95,13 @@ export interface PushgatewayTarget {
   readonly url: string;
   /** Value of the `job` grouping key. */
   readonly job: string;
+  /**
+   * More grouping-key labels, pushed as labels of every series. The platform sets `namespace` to
+   * the tenant's namespace, so the tenant's rules (which Prometheus scopes to their namespace) see
+   * the results.
+   * @default - only job, tenant and model
+   */
+  readonly grouping?: Readonly<Record<string, string>>;
 }
 
 /** Retry and timeout policy for every HTTP request a program makes. */
@@ -414,8 +421,17 @@ function positive(f: JsonFields, fallback: string): Duration {
 
 function parsePushgateway(f: JsonFields, defaultJob: string): PushgatewayTarget | undefined {
   if (f.missing) return undefined;
-  f.object(['url', 'job']);
-  return { url: f.child('url').validated(validateUrl), job: f.child('job').validated(validateDnsLabel, defaultJob) };
+  f.object(['url', 'job', 'grouping']);
+  const target = { url: f.child('url').validated(validateUrl), job: f.child('job').validated(validateDnsLabel, defaultJob) };
+  const g = f.child('grouping');
+  if (g.missing) return target;
+  const grouping: Record<string, string> = {};
+  for (const [key, field] of g.entries()) {
+    if (['job', 'tenant', 'model'].includes(key)) g.fail('labels other than job, tenant and model (the program sets those)', field.path, key);
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(key) || key.startsWith('__')) g.fail('Prometheus label names', field.path, key);
+    grouping[key] = field.string();
+  }
+  return { ...target, grouping };
 }
 
 function parseHttp(f: JsonFields): HttpPolicy {

@@ -216,11 +216,12 @@ export class MonitoringPlatform extends Construct {
       // and tenant objects cannot select other namespaces.
       enforcedNamespaceLabel: 'namespace',
       ignoreNamespaceSelectors: true,
-      excludedFromEnforcement: [{
-        group: PrometheusSpecExcludedFromEnforcementGroup.MONITORING_PERIOD_COREOS_PERIOD_COM,
-        resource: PrometheusSpecExcludedFromEnforcementResource.PROMETHEUSRULES,
-        namespace: ns,
-      }],
+      // The platform's own rules and monitors are not tenant objects: its rules read every tenant,
+      // and the Pushgateway monitor keeps the namespace the ML jobs push for their tenant.
+      excludedFromEnforcement: [
+        { group: PrometheusSpecExcludedFromEnforcementGroup.MONITORING_PERIOD_COREOS_PERIOD_COM, resource: PrometheusSpecExcludedFromEnforcementResource.PROMETHEUSRULES, namespace: ns },
+        { group: PrometheusSpecExcludedFromEnforcementGroup.MONITORING_PERIOD_COREOS_PERIOD_COM, resource: PrometheusSpecExcludedFromEnforcementResource.SERVICEMONITORS, namespace: ns },
+      ],
       ruleSelector: { matchLabels: COLLECT_LABELS },
       ruleNamespaceSelector: monitored,
       serviceMonitorSelector: { matchLabels: COLLECT_LABELS },

@@ -51,7 +51,8 @@ describe('MlDriftJob', () => {
     expect(parsed.methods.map((m) => m.toJson())).toEqual(DriftMethod.defaults().map((m) => m.toJson()));
     expect(parsed.features[1].methods?.map((m) => m.toJson())).toEqual([{ method: 'psi', warn: 0.05, alert: 0.2, bins: 10, epsilon: 1e-4 }]);
     expect(parsed.source).toEqual({ type: 'prometheus', url: platform.prometheusUrl, tenantLabel: 'tenant', modelLabel: 'model', categoryLabel: 'category' });
-    expect(parsed.pushgateway).toEqual({ url: platform.pushgatewayUrl, job: 'ml-drift' });
+    // The results carry the tenant's namespace, so the tenant's namespace-scoped rules read them.
+    expect(parsed.pushgateway).toEqual({ url: platform.pushgatewayUrl, job: 'ml-drift', grouping: { namespace: 'acme' } });
     expect(parsed.windows.reference.range.toPrometheus()).toBe('7d');
   });
 

@@ -121,7 +121,7 @@ export async function publish(args: ProgramArgs, io: ProgramIo, outcome: RunOutc
   const { pushgateway, tenant, model, http } = outcome.target;
   let pushed = false;
   if (args.push && pushgateway) {
-    await pushToGateway(pushgateway, { tenant, model }, renderExposition(outcome.metrics(io.now())), http);
+    await pushToGateway(pushgateway, { tenant, model, ...(pushgateway.grouping ?? {}) }, renderExposition(outcome.metrics(io.now())), http);
     pushed = true;
   }
   io.stdout(`${JSON.stringify({ ...outcome.report, pushed }, null, 2)}\n`);

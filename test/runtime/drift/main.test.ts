@@ -112,6 +112,30 @@ describe('drift program against a Prometheus API and a Pushgateway on 127.0.0.1'
     expect(pg.requests[0].body).toBe(expectedBody(report, 'acme', 'fraud', NOW));
   });
 
+  test('adds the configured grouping labels (the tenant namespace) to the push', async () => {
+    const before = pg.requests.length;
+    const config = writeConfig({
+      tenant: 'acme',
+      model: 'fraud',
+      features: [{ name: 'country', kind: 'categorical', metric: 'model_country_total' }],
+      source: { type: 'prometheus', url: prom.url },
+      pushgateway: { url: pg.url, grouping: { namespace: 'acme' } },
+      http: FAST_HTTP,
+    });
+    expect(await runDrift(['--config', config, '--time', '2024-06-01T12:00:00Z'], captureIo(NOW))).toBe(0);
+    expect(pg.requests.slice(before).map((r) => r.path)).toEqual(['/metrics/job/ml-drift/tenant/acme/model/fraud/namespace/acme']);
+  });
+
+  test('fails a grouping label the program sets itself', async () => {
+    const config = writeConfig({
+      tenant: 'acme', model: 'fraud', features: [{ name: 'country', kind: 'categorical', metric: 'model_country_total' }],
+      source: { type: 'prometheus', url: prom.url }, pushgateway: { url: pg.url, grouping: { tenant: 'other' } },
+    });
+    const io = captureIo(NOW);
+    expect(await runDrift(['--config', config], io)).toBe(2);
+    expect(io.err.join('')).toContain('DriftJobConfig: pushgateway.grouping.tenant: got "tenant"; allowed: labels other than job, tenant and model (the program sets those)');
+  });
+
   test('fails with exit code 4 after the bounded retries when Prometheus is unreachable, pushing nothing', async () => {
     const before = pg.requests.length;
     const url = await closedPortUrl();
