@@ -1,3 +1,4 @@
+import { allInOrder } from '../drift/load';
 import { AnomalyJobConfig } from '../../ml/model';
 import { IsolationForest } from '../stats/isolation-forest';
 import { badInput } from '../drift/errors';
@@ -74,7 +75,7 @@ export async function loadVectors(config: AnomalyJobConfig, nowMs: number): Prom
   // Align the span on the step so repeated runs see the same grid.
   const end = Math.floor(nowMs / 1000 / step) * step;
   const start = end - config.trainingRange.toSeconds() - config.scoringRange.toSeconds();
-  const series = await Promise.all(
+  const series = await allInOrder(
     config.series.map(async (s) => {
       const result = await client.queryRange(s.query, start, end, step);
       if (result.length !== 1) throw badInput(`series '${s.name}': the query ${JSON.stringify(s.query)} returned ${result.length} series; allowed: exactly one (aggregate it, e.g. with sum())`);

@@ -3,6 +3,17 @@ import { badInput } from './errors';
 import { PrometheusClient, promqlString, VectorSample } from './prometheus';
 import { FeatureObservations, readSamples, WindowObservations } from './samples';
 
+/**
+ * Wait for every promise and return their values in order; when some fail, throw the failure of
+ * the first one in order (not whichever happened to fail first), so errors are deterministic.
+ */
+export async function allInOrder<T>(promises: ReadonlyArray<Promise<T>>): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
 /** The observations of both windows. */
 export interface DriftData {
   /** The reference (baseline) window. */
@@ -15,7 +26,7 @@ export interface DriftData {
 export async function loadDriftData(config: DriftJobConfig, nowMs: number): Promise<DriftData> {
   const source = config.source;
   if (source.type === 'samples') {
-    const [reference, current] = await Promise.all([
+    const [reference, current] = await allInOrder([
       readSamples(source.reference, source.format, config.features, 'reference samples', config.http),
       readSamples(source.current, source.format, config.features, 'current samples', config.http),
     ]);
@@ -23,10 +34,10 @@ export async function loadDriftData(config: DriftJobConfig, nowMs: number): Prom
   }
   const client = new PrometheusClient(source.url, config.http);
   const read = async (window: WindowSpec, name: string): Promise<WindowObservations> => {
-    const entries = await Promise.all(config.features.map(async (f) => [f.name, await featureFromPrometheus(client, source, config, f, window, nowMs, name)] as const));
+    const entries = await allInOrder(config.features.map(async (f) => [f.name, await featureFromPrometheus(client, source, config, f, window, nowMs, name)] as const));
     return new Map(entries);
   };
-  const [reference, current] = await Promise.all([read(config.windows.reference, 'reference'), read(config.windows.current, 'current')]);
+  const [reference, current] = await allInOrder([read(config.windows.reference, 'reference'), read(config.windows.current, 'current')]);
   return { reference, current };
 }
 
