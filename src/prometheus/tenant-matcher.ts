@@ -66,53 +66,108 @@ export function promqlString(value: string): string {
   return JSON.stringify(value);
 }
 
+/** One label matcher of a selector. */
+export interface PromQLMatcher {
+  /** Label name. */
+  readonly label: string;
+  /** Match operator: `=`, `!=`, `=~` or `!~`. */
+  readonly op: string;
+  /** Unquoted value. */
+  readonly value: string;
+}
+
+/** One vector selector of an expression: its metric name (when it has one) and its label matchers. */
+export interface PromQLSelector {
+  /** The metric name, from the identifier, a quoted name or `__name__="…"`; `undefined` when the selector has none. */
+  readonly metric: string | undefined;
+  /** Label matchers as written, in order. */
+  readonly matchers: readonly PromQLMatcher[];
+}
+
+const MATCHER_NODES = ['UnquotedLabelMatcher', 'QuotedLabelMatcher'];
+
+function describeSelector(expr: string, selector: Node): PromQLSelector {
+  const braces = selector.children.find((c) => c.name === 'LabelMatchers');
+  const matchers: PromQLMatcher[] = (braces?.children ?? []).filter((m) => MATCHER_NODES.includes(m.name)).map((m) => {
+    const op = m.children.find((c) => c.name === 'MatchOp');
+    const lit = m.children.find((c) => c.name === 'StringLiteral');
+    return { label: matcherLabel(expr, m) ?? '', op: op ? expr.slice(op.from, op.to) : '', value: lit ? parseStringLiteral(expr.slice(lit.from, lit.to)) : '' };
+  });
+  const id = selector.children.find((c) => c.name === 'Identifier');
+  const quoted = braces?.children.find((c) => c.name === 'QuotedLabelName');
+  const metric = id ? expr.slice(id.from, id.to)
+    : quoted ? (JSON.parse(expr.slice(quoted.from, quoted.to)) as string)
+      : matchers.find((m) => m.label === '__name__' && m.op === '=')?.value;
+  return { metric, matchers };
+}
+
+/** Every vector selector of a PromQL expression, in source order. */
+export function listSelectors(expr: string): PromQLSelector[] {
+  return findAll(toNodes(expr), 'VectorSelector').map((s) => describeSelector(expr, s));
+}
+
+/** The distinct metric names an expression reads, sorted. */
+export function listMetricNames(expr: string): string[] {
+  return [...new Set(selectorMetricNames(expr))].sort();
+}
+
+/** Options of {@link injectLabelMatcher}. */
+export interface InjectOptions {
+  /** Which selectors get the matcher, by metric name. @default - every selector */
+  readonly applies?: (metric: string | undefined) => boolean;
+  /** Where errors are reported. @default '<promql>' */
+  readonly location?: ErrorLocation;
+  /** The field reported in errors. @default 'expr' */
+  readonly field?: string;
+}
+
 /**
- * Add `label="value"` to every vector selector of a PromQL expression by rewriting its syntax
- * tree, so every series the rule reads belongs to one tenant.
+ * Add a label matcher to every vector selector of a PromQL expression (or those `applies` to) by
+ * rewriting its syntax tree: tenant rules get `tenant="<id>"`, tenant dashboards `tenant="$tenant"`.
  *
- * - Selectors without braces get `{label="value"}` after the metric name.
+ * - Selectors without braces get `{matcher}` after the metric name.
  * - Selectors with braces get the matcher as their first matcher.
- * - A selector that already has exactly `label="value"` is left alone (the rewrite is idempotent).
- * - A selector that already matches the label any other way (another value, `!=`, `=~`) is an
+ * - A selector that already has exactly this matcher is left alone (the rewrite is idempotent).
+ * - A selector that already matches the label any other way (another value or operator) is an
  *   error: it would read another tenant's data or contradict the scope.
  *
  * Everything else in the expression (functions, `by`/`on` clauses, offsets, whitespace) is kept
  * byte for byte.
  */
-export function injectTenantMatcher(expr: string, label: string, value: string, location: ErrorLocation = '<promql>', field: string = 'expr'): string {
+export function injectLabelMatcher(expr: string, matcher: PromQLMatcher, opts: InjectOptions = {}): string {
+  const location = opts.location ?? '<promql>';
+  const field = opts.field ?? 'expr';
   const syntax = findPromQLError(expr);
   if (syntax) throw new ValidationError(location, field, expr, PROMQL_ALLOWED, syntax.message);
-  const wanted = `${label}=${promqlString(value)}`;
-  const root = toNodes(expr);
+  const wanted = `${matcher.label}${matcher.op}${promqlString(matcher.value)}`;
   const splices: Splice[] = [];
-  for (const selector of findAll(root, 'VectorSelector')) {
-    const matchers = selector.children.find((c) => c.name === 'LabelMatchers');
-    if (!matchers) {
-      splices.push({ at: selector.to, text: `{${wanted}}` });
-      continue;
-    }
-    const existing = matchers.children.filter((m) => (m.name === 'UnquotedLabelMatcher' || m.name === 'QuotedLabelMatcher') && matcherLabel(expr, m) === label);
+  for (const selector of findAll(toNodes(expr), 'VectorSelector')) {
+    const described = describeSelector(expr, selector);
+    if (opts.applies && !opts.applies(described.metric)) continue;
+    const existing = described.matchers.filter((m) => m.label === matcher.label);
     if (existing.length > 0) {
-      const ok = existing.length === 1 && isExactly(expr, existing[0], value);
-      if (!ok) {
-        throw new ValidationError(location, field, expr, `selectors without a '${label}' matcher, or with exactly ${wanted}`,
-          `selector ${expr.slice(selector.from, selector.to)} already constrains '${label}'`);
+      const same = existing.length === 1 && existing[0].op === matcher.op && existing[0].value === matcher.value;
+      if (!same) {
+        throw new ValidationError(location, field, expr, `selectors without a '${matcher.label}' matcher, or with exactly ${wanted}`,
+          `selector ${expr.slice(selector.from, selector.to)} already constrains '${matcher.label}'`);
       }
       continue;
     }
-    const hasOther = matchers.children.some((m) => m.name.endsWith('LabelMatcher') || m.name === 'QuotedLabelName');
-    splices.push({ at: matchers.from + 1, text: hasOther ? `${wanted}, ` : wanted });
+    const braces = selector.children.find((c) => c.name === 'LabelMatchers');
+    if (!braces) splices.push({ at: selector.to, text: `{${wanted}}` });
+    else splices.push({ at: braces.from + 1, text: braces.children.length > 0 ? `${wanted}, ` : wanted });
   }
   let out = expr;
   for (const s of splices.sort((a, b) => b.at - a.at)) out = out.slice(0, s.at) + s.text + out.slice(s.at);
   return out;
 }
 
-function isExactly(expr: string, matcher: Node, value: string): boolean {
-  const op = matcher.children.find((c) => c.name === 'MatchOp');
-  const lit = matcher.children.find((c) => c.name === 'StringLiteral');
-  if (!op || !lit || expr.slice(op.from, op.to) !== '=') return false;
-  return parseStringLiteral(expr.slice(lit.from, lit.to)) === value;
+/**
+ * Add `label="value"` to every vector selector of a PromQL expression (see
+ * {@link injectLabelMatcher}), so every series a tenant's rule reads belongs to the tenant.
+ */
+export function injectTenantMatcher(expr: string, label: string, value: string, location: ErrorLocation = '<promql>', field: string = 'expr'): string {
+  return injectLabelMatcher(expr, { label, op: '=', value }, { location, field });
 }
 
 /** Decode a PromQL string literal ("..." or '...' with Go escapes, or `raw`). */
@@ -124,26 +179,10 @@ export function parseStringLiteral(raw: string): string {
 
 /** For each vector selector, the values its `label` matchers require (used by tests and policy checks). */
 export function selectorLabelValues(expr: string, label: string): string[][] {
-  const root = toNodes(expr);
-  return findAll(root, 'VectorSelector').map((selector) => {
-    const matchers = selector.children.find((c) => c.name === 'LabelMatchers');
-    if (!matchers) return [];
-    return matchers.children
-      .filter((m) => (m.name === 'UnquotedLabelMatcher' || m.name === 'QuotedLabelMatcher') && matcherLabel(expr, m) === label)
-      .map((m) => {
-        const lit = m.children.find((c) => c.name === 'StringLiteral');
-        return lit ? parseStringLiteral(expr.slice(lit.from, lit.to)) : '';
-      });
-  });
+  return listSelectors(expr).map((s) => s.matchers.filter((m) => m.label === label).map((m) => m.value));
 }
 
-/** The metric names read by an expression's vector selectors (for dashboards and lint checks). */
+/** The metric names read by an expression's vector selectors, in source order. */
 export function selectorMetricNames(expr: string): string[] {
-  const root = toNodes(expr);
-  const names: string[] = [];
-  for (const selector of findAll(root, 'VectorSelector')) {
-    const id = selector.children.find((c) => c.name === 'Identifier');
-    if (id) names.push(expr.slice(id.from, id.to));
-  }
-  return names;
+  return listSelectors(expr).flatMap((s) => (s.metric === undefined ? [] : [s.metric]));
 }

@@ -14,7 +14,7 @@ import {
   resolveDashboardContext,
   RULE_METRICS,
 } from '../../src/grafana/model';
-import { listMetricNames, listSelectors } from '../../src/grafana/promql';
+import { listMetricNames, listSelectors } from '../../src/prometheus/tenant-matcher';
 
 const TENANT = 'acme';
 const CONTEXTS: readonly DashboardContext[] = [{ tenant: TENANT }, {}];

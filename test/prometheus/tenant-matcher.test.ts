@@ -1,7 +1,7 @@
 import * as fc from 'fast-check';
 import { parser } from '@prometheus-io/lezer-promql';
 import { findPromQLError } from '../../src/core/validation';
-import { injectTenantMatcher, selectorLabelValues } from '../../src/prometheus/tenant-matcher';
+import { injectLabelMatcher, injectTenantMatcher, listMetricNames, listSelectors, selectorLabelValues } from '../../src/prometheus/tenant-matcher';
 
 describe('injectTenantMatcher', () => {
   test.each([
@@ -125,6 +125,48 @@ describe('injectTenantMatcher properties', () => {
     fc.assert(fc.property(expr, (e) => {
       const once = injectTenantMatcher(e, 'tenant', 'acme');
       expect(injectTenantMatcher(once, 'tenant', 'acme')).toBe(once);
+    }), { numRuns: 200 });
+  });
+});
+
+// ---- the same rewriter for dashboards: another operator, a variable, only some selectors ------
+
+describe('injectLabelMatcher for dashboards', () => {
+  const TENANT_VAR = { label: 'tenant', op: '=', value: '$tenant' };
+
+  test.each([
+    ['up', 'up{tenant="$tenant"}'],
+    ['up{}', 'up{tenant="$tenant"}'],
+    ['rate(x[5m])', 'rate(x{tenant="$tenant"}[5m])'],
+    ['sum by (le) (rate(h_bucket{code=~"5.."}[5m])) / on() group_left sum(y offset 1h)', 'sum by (le) (rate(h_bucket{tenant="$tenant", code=~"5.."}[5m])) / on() group_left sum(y{tenant="$tenant"} offset 1h)'],
+    ['{__name__="x"}', '{tenant="$tenant", __name__="x"}'],
+  ])('rewrites %s', (input, output) => {
+    expect(injectLabelMatcher(input, TENANT_VAR)).toBe(output);
+  });
+
+  test('writes the operator it is given (multi-tenant platform dashboards)', () => {
+    expect(injectLabelMatcher('up{job="a"}', { label: 'tenant', op: '=~', value: '$tenant' })).toBe('up{tenant=~"$tenant", job="a"}');
+  });
+
+  test('leaves selectors the predicate excludes alone, and names their metric', () => {
+    expect(injectLabelMatcher('a * scalar(node_cost)', TENANT_VAR, { applies: (m) => m !== 'node_cost' })).toBe('a{tenant="$tenant"} * scalar(node_cost)');
+    expect(listSelectors('{__name__="x", job="a"} + {"y"} + z').map((s) => s.metric)).toEqual(['x', 'y', 'z']);
+  });
+
+  test('fails when a selector already matches on the label another way', () => {
+    expect(() => injectLabelMatcher('up{tenant="x"}', TENANT_VAR, { location: 'dashboard acme' })).toThrow(
+      'dashboard acme: expr: got "up{tenant=\\"x\\"}" (selector up{tenant="x"} already constrains \'tenant\'); allowed: selectors without a \'tenant\' matcher, or with exactly tenant="$tenant"');
+  });
+
+  test('keeps every other matcher and metric of random expressions, with one tenant matcher per selector', () => {
+    fc.assert(fc.property(expr, (e) => {
+      const out = injectLabelMatcher(e, TENANT_VAR);
+      expect(findPromQLError(out)).toBeUndefined();
+      const before = listSelectors(e);
+      const after = listSelectors(out);
+      expect(after.map((s) => s.matchers.filter((m) => m.label === 'tenant'))).toEqual(before.map(() => [TENANT_VAR]));
+      expect(after.map((s) => ({ metric: s.metric, matchers: s.matchers.filter((m) => m.label !== 'tenant') }))).toEqual(before);
+      expect(listMetricNames(out)).toEqual(listMetricNames(e));
     }), { numRuns: 200 });
   });
 });

@@ -23,7 +23,7 @@ import { PanelBuilder as TableBuilder } from '@grafana/grafana-foundation-sdk/ta
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
 import { isTenantScopedMetric } from '../metrics';
 import { DashboardContext, dashboardUid, resolveDashboardContext, ResolvedDashboardContext } from '../model';
-import { injectLabelMatcher } from '../promql';
+import { injectLabelMatcher } from '../../prometheus/tenant-matcher';
 
 /** The name of the dashboards' tenant variable. */
 export const TENANT_VARIABLE = 'tenant';
@@ -211,7 +211,7 @@ export class DashboardDraft {
     const matcher = this.ctx.tenant === undefined
       ? { label: TENANT_VARIABLE, op: '=~', value: `$${TENANT_VARIABLE}` }
       : { label: TENANT_VARIABLE, op: '=', value: `$${TENANT_VARIABLE}` };
-    return injectLabelMatcher(expr, matcher, isTenantScopedMetric);
+    return injectLabelMatcher(expr, matcher, { applies: isTenantScopedMetric, location: `dashboard ${this.ctx.tenant ?? 'platform'}` });
   }
 
   private add(panel: AnyPanelBuilder, spec: PanelSpec, format?: PromQueryFormat): this {
