@@ -10,3 +10,4 @@ export * from './images';
 export * from './pod';
 export * from './synth';
 export * from './secret-ref';
+export * from './kube';

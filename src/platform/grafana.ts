@@ -1,3 +1,4 @@
+import { NamespacedGrant, oneAtATimeBudget } from '../core/kube';
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
@@ -61,14 +62,10 @@ export class Grafana extends Construct {
 
     const sa = new WorkloadServiceAccount(this, 'ServiceAccount', { name, namespace: ns, labels });
     // The sidecar lists and watches ConfigMaps in this namespace only.
-    new k8s.KubeRole(this, 'SidecarRole', {
-      metadata: { name: 'grafana-dashboard-sidecar', namespace: ns, labels },
+    new NamespacedGrant(this, 'SidecarAccess', {
+      name: 'grafana-dashboard-sidecar', namespace: ns, labels,
       rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list', 'watch'] }],
-    });
-    new k8s.KubeRoleBinding(this, 'SidecarRoleBinding', {
-      metadata: { name: 'grafana-dashboard-sidecar', namespace: ns, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'grafana-dashboard-sidecar' },
-      subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: ns }],
+      serviceAccount: { name: sa.name, namespace: ns },
     });
 
     new k8s.KubeConfigMap(this, 'Datasources', {
@@ -170,10 +167,7 @@ export class Grafana extends Construct {
       spec: { selector: { matchLabels: selector }, endpoints: [{ port: 'http', path: '/metrics' }] },
     });
     if (replicas > 1) {
-      new k8s.KubePodDisruptionBudget(this, 'Budget', {
-        metadata: { name, namespace: ns, labels },
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
-      });
+      oneAtATimeBudget(this, 'Budget', { name, namespace: ns, labels, selector });
     }
   }
 

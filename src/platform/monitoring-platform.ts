@@ -1,3 +1,4 @@
+import { DNS_EGRESS_RULE, NamespacedGrant, networkPort, oneAtATimeBudget, SERVICE_DISCOVERY_RULES } from '../core/kube';
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
@@ -136,17 +137,9 @@ export class MonitoringPlatform extends Construct {
     this.tenants.push(tenantId);
     const labels = recommendedLabels({ name: 'prometheus', component: 'service-discovery', tenant: tenantId });
     const scope = new Construct(this, `Tenant-${tenantId}`);
-    new k8s.KubeRole(scope, 'DiscoveryRole', {
-      metadata: { name: 'prometheus-discovery', namespace: tenantId, labels },
-      rules: [
-        { apiGroups: [''], resources: ['services', 'endpoints', 'pods'], verbs: ['get', 'list', 'watch'] },
-        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
-      ],
-    });
-    new k8s.KubeRoleBinding(scope, 'DiscoveryBinding', {
-      metadata: { name: 'prometheus-discovery', namespace: tenantId, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'prometheus-discovery' },
-      subjects: [{ kind: 'ServiceAccount', name: this.prometheusServiceAccount, namespace: this.namespace }],
+    new NamespacedGrant(scope, 'Discovery', {
+      name: 'prometheus-discovery', namespace: tenantId, labels, rules: SERVICE_DISCOVERY_RULES,
+      serviceAccount: { name: this.prometheusServiceAccount, namespace: this.namespace },
     });
     // The tenant may send traces to its own collector only (jaeger-<tenant>), never to another tenant's.
     new k8s.KubeNetworkPolicy(scope, 'TelemetryIngress', {
@@ -156,7 +149,7 @@ export class MonitoringPlatform extends Construct {
         policyTypes: ['Ingress'],
         ingress: [{
           from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': tenantId } } }],
-          ports: TELEMETRY_PORTS.map((p) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(p) })),
+          ports: TELEMETRY_PORTS.map((p) => networkPort(p)),
         }],
       },
     });
@@ -186,17 +179,8 @@ export class MonitoringPlatform extends Construct {
     const name = 'platform';
     const labels = recommendedLabels({ name: 'prometheus', component: 'metrics', instance: name });
     const sa = new WorkloadServiceAccount(this, 'PrometheusServiceAccount', { name: 'prometheus', namespace: ns, labels });
-    new k8s.KubeRole(this, 'PrometheusRole', {
-      metadata: { name: 'prometheus-discovery', namespace: ns, labels },
-      rules: [
-        { apiGroups: [''], resources: ['services', 'endpoints', 'pods'], verbs: ['get', 'list', 'watch'] },
-        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
-      ],
-    });
-    new k8s.KubeRoleBinding(this, 'PrometheusRoleBinding', {
-      metadata: { name: 'prometheus-discovery', namespace: ns, labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'prometheus-discovery' },
-      subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: ns }],
+    new NamespacedGrant(this, 'PrometheusDiscovery', {
+      name: 'prometheus-discovery', namespace: ns, labels, rules: SERVICE_DISCOVERY_RULES, serviceAccount: { name: sa.name, namespace: ns },
     });
     const podSelector = { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': name };
     const monitored = { matchLabels: { [MONITORED_NAMESPACE_LABEL]: 'true' } };
@@ -275,7 +259,7 @@ export class MonitoringPlatform extends Construct {
       metadata: { name: 'prometheus', namespace: ns, labels: { ...labels, ...COLLECT_LABELS } },
       spec: { selector: { matchLabels: labels }, endpoints: [{ port: 'web' }] },
     });
-    if (replicas > 1) this.budget('PrometheusBudget', 'prometheus', ns, podSelector, labels);
+    if (replicas > 1) oneAtATimeBudget(this, 'PrometheusBudget', { name: 'prometheus', namespace: ns, labels, selector: podSelector });
     return sa.name;
   }
 
@@ -352,31 +336,16 @@ export class MonitoringPlatform extends Construct {
       metadata: { name: 'alertmanager', namespace: ns, labels: { ...labels, ...COLLECT_LABELS } },
       spec: { selector: { matchLabels: labels }, endpoints: [{ port: 'web' }] },
     });
-    if (replicas > 1) this.budget('AlertmanagerBudget', 'alertmanager', ns, podSelector, labels);
-  }
-
-  private budget(id: string, name: string, ns: string, selector: Record<string, string>, labels: Record<string, string>): void {
-    new k8s.KubePodDisruptionBudget(this, id, {
-      metadata: { name, namespace: ns, labels },
-      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
-    });
+    if (replicas > 1) oneAtATimeBudget(this, 'AlertmanagerBudget', { name: 'alertmanager', namespace: ns, labels, selector: podSelector });
   }
 
   private createNetworkPolicies(ns: string): void {
     const labels = recommendedLabels({ name: 'monitoring-platform', component: 'network-policy' });
     const policy = (id: string, name: string, spec: k8s.NetworkPolicySpec) =>
       new k8s.KubeNetworkPolicy(this, id, { metadata: { name, namespace: ns, labels }, spec });
-    const tcp = (port: number): k8s.NetworkPolicyPort => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) });
     const monitoredNamespaces: k8s.NetworkPolicyPeer = { namespaceSelector: { matchLabels: { [MONITORED_NAMESPACE_LABEL]: 'true' } } };
     policy('DefaultDeny', 'default-deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-    policy('AllowDns', 'allow-dns-egress', {
-      podSelector: {},
-      policyTypes: ['Egress'],
-      egress: [{
-        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-        ports: [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }, tcp(53)],
-      }],
-    });
+    policy('AllowDns', 'allow-dns-egress', { podSelector: {}, policyTypes: ['Egress'], egress: [DNS_EGRESS_RULE] });
     // Components of the platform talk to each other (Prometheus -> Alertmanager, Grafana -> Prometheus, scraping).
     // Pods labelled RESTRICTED_INGRESS_LABEL admit only what their own policy allows.
     policy('AllowWithinNamespace', 'allow-within-namespace', {
@@ -400,7 +369,7 @@ export class MonitoringPlatform extends Construct {
     policy('AllowApiAndStorageEgress', 'allow-api-and-storage-egress', {
       podSelector: {},
       policyTypes: ['Egress'],
-      egress: [{ ports: [tcp(443), tcp(6443), tcp(8080), tcp(9200)] }],
+      egress: [{ ports: [443, 6443, 8080, 9200].map((p) => networkPort(p)) }],
     });
   }
 }

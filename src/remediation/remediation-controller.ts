@@ -1,3 +1,4 @@
+import { NamespacedGrant } from '../core/kube';
 import { createHash } from 'node:crypto';
 import { Construct } from 'constructs';
 import { parse as parseYaml } from 'yaml';
@@ -111,13 +112,7 @@ export class RemediationController extends Construct {
 
     const sa = new WorkloadServiceAccount(this, 'ServiceAccount', { name, namespace: ns, labels });
     for (const tenantNs of props.tenantNamespaces) {
-      const scope = new Construct(this, `Tenant-${tenantNs}`);
-      new k8s.KubeRole(scope, 'Role', { metadata: { name, namespace: tenantNs, labels }, rules: [...REMEDIATION_RULES] });
-      new k8s.KubeRoleBinding(scope, 'Binding', {
-        metadata: { name, namespace: tenantNs, labels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-        subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: ns }],
-      });
+      new NamespacedGrant(this, `Tenant-${tenantNs}`, { name, namespace: tenantNs, labels, rules: REMEDIATION_RULES, serviceAccount: { name: sa.name, namespace: ns } });
     }
     if (props.alerting) {
       props.alerting.addSecret(props.token.name, [props.token.key]);

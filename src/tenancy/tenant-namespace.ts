@@ -1,3 +1,4 @@
+import { DNS_EGRESS_RULE, networkPort } from '../core/kube';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { MONITORED_NAMESPACE_LABEL, recommendedLabels, TENANT_LABEL, TENANT_NAMESPACE_LABEL } from '../core/labels';
@@ -92,20 +93,7 @@ export class TenantNamespace extends Construct {
     });
     new k8s.KubeNetworkPolicy(this, 'AllowDns', {
       metadata: { name: 'allow-dns-egress', namespace: t.id, labels: labels('network-policy') },
-      spec: {
-        podSelector: {},
-        policyTypes: ['Egress'],
-        egress: [{
-          to: [{
-            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
-            podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
-          }],
-          ports: [
-            { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
-            { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
-          ],
-        }],
-      },
+      spec: { podSelector: {}, policyTypes: ['Egress'], egress: [DNS_EGRESS_RULE] },
     });
     new k8s.KubeNetworkPolicy(this, 'AllowScrape', {
       metadata: { name: 'allow-monitoring-scrape', namespace: t.id, labels: labels('network-policy') },
@@ -116,7 +104,7 @@ export class TenantNamespace extends Construct {
       spec: {
         podSelector: {},
         policyTypes: ['Egress'],
-        egress: [{ to: [monitoringPeer], ports: TELEMETRY_PORTS.map((p) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(p) })) }],
+        egress: [{ to: [monitoringPeer], ports: TELEMETRY_PORTS.map((p) => networkPort(p)) }],
       },
     });
   }

@@ -1,3 +1,4 @@
+import { oneAtATimeBudget } from '../core/kube';
 import * as path from 'node:path';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
@@ -239,10 +240,7 @@ export class JaegerCollector extends Construct {
       },
     });
     if (multiple) {
-      new k8s.KubePodDisruptionBudget(scope, 'Budget', {
-        metadata: { name, namespace: ns, labels },
-        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
-      });
+      oneAtATimeBudget(scope, 'Budget', { name, namespace: ns, labels, selector });
     }
 
     const url = (port: number) => `http://${name}.${ns}.svc:${port}`;
