@@ -5,14 +5,14 @@ import { EnvironmentProfile } from '../core/environment';
 import { ValidationError } from '../core/errors';
 import { recommendedLabels } from '../core/labels';
 import { objectName } from '../core/naming';
-import { validateDnsLabel, validateDnsSubdomain, validateUrl } from '../core/validation';
+import { validateDnsLabel, validateUrl } from '../core/validation';
 import { buildRouteTree, defaultInhibitRules, TenantRouting } from './escalation';
 import {
   AlertmanagerConfigModel, AlertmanagerRenderOptions, DeclaredSecrets, InhibitRule, renderAlertmanagerConfig, Route,
   TimeInterval, validateAlertmanagerConfig,
 } from './model';
 import { Receiver } from './receivers';
-import { SECRET_KEY_ALLOWED } from '../core/secret-ref';
+import { SecretKeyRef } from '../core/secret-ref';
 import { renderNotificationTemplates, TEMPLATE_FILE_NAME } from './templates';
 
 /** The key of the configuration Secret that holds `alertmanager.yaml`. */
@@ -103,13 +103,10 @@ export class AlertRouting extends Construct {
 
   /** Declare a credential Secret (in the Alertmanager's namespace) and the keys receivers may reference. */
   public addSecret(name: string, keys: ReadonlyArray<string>): void {
-    validateDnsSubdomain(name, this, 'secrets.name');
     if (keys.length === 0) throw new ValidationError(this, `secrets.${name}`, [], 'at least one key');
     const set = this.secrets.get(name) ?? new Set<string>();
-    for (const k of keys) {
-      if (typeof k !== 'string' || !/^[-._a-zA-Z0-9]{1,253}$/.test(k)) throw new ValidationError(this, `secrets.${name}.keys`, k, SECRET_KEY_ALLOWED);
-      set.add(k);
-    }
+    // The same rules as every Secret reference: a DNS subdomain and valid data keys.
+    for (const k of keys) set.add(SecretKeyRef.of(name, k, this, 'secrets').key);
     this.secrets.set(name, set);
   }
 

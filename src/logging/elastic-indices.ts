@@ -12,7 +12,7 @@ import { ContainerResources, LARGE_RESOURCES, secureContainer, securePodSpec, SM
 import { parseQuantity } from '../core/quantity';
 import { assertAnnotationFits, assertConfigMapFits } from '../core/size-limits';
 import { validateDnsLabel, validateDnsSubdomain, validateInteger, validateUrl } from '../core/validation';
-import type { SecretKeyRef } from '../platform/secret-ref';
+import type { SecretKeyRef } from '../core/secret-ref';
 import { buildIndexSetupPlan, GdprLimits, IndexSetupPlan, renderIndexSetupPlan, RetentionDays, retentionDaysOf, RetentionError } from './model';
 
 /** Where the Elasticsearch password and CA are mounted in every pod that talks to Elasticsearch. */

@@ -10,12 +10,8 @@ import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.c
 import { ContainerImage, Images } from '../core/images';
 import { COLLECT_LABELS, recommendedLabels, selectorLabels } from '../core/labels';
 import { httpProbe, MEDIUM_RESOURCES, secureContainer, securePodSpec, SMALL_RESOURCES, spreadAcrossNodes, WorkloadServiceAccount } from '../core/pod';
-import { SecretKeyRef } from './secret-ref';
+import { SecretKeyRef } from '../core/secret-ref';
 
-/** The label that marks a ConfigMap as a Grafana dashboard for the sidecar. */
-export const GRAFANA_DASHBOARD_LABEL = DASHBOARD_SIDECAR_LABEL;
-/** The annotation that names the Grafana folder a dashboard ConfigMap goes into. */
-export const GRAFANA_FOLDER_ANNOTATION = DASHBOARD_FOLDER_ANNOTATION;
 
 /** Properties of `Grafana`. */
 export interface GrafanaProps {
@@ -134,10 +130,10 @@ export class Grafana extends Construct {
                 name: 'dashboard-sidecar',
                 image: props.sidecarImage ?? Images.grafanaSidecar(),
                 env: [
-                  { name: 'LABEL', value: GRAFANA_DASHBOARD_LABEL },
+                  { name: 'LABEL', value: DASHBOARD_SIDECAR_LABEL },
                   { name: 'LABEL_VALUE', value: '1' },
                   { name: 'FOLDER', value: '/tmp/dashboards' },
-                  { name: 'FOLDER_ANNOTATION', value: GRAFANA_FOLDER_ANNOTATION },
+                  { name: 'FOLDER_ANNOTATION', value: DASHBOARD_FOLDER_ANNOTATION },
                   { name: 'RESOURCE', value: 'configmap' },
                   { name: 'NAMESPACE', value: ns },
                   { name: 'METHOD', value: 'WATCH' },

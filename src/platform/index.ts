@@ -1,4 +1,3 @@
-export * from './secret-ref';
 export * from './pushgateway';
 export * from './grafana';
 export * from './monitoring-platform';

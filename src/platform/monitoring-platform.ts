@@ -23,7 +23,7 @@ import { Datasource, tenantDatasourceUid } from '../grafana/datasources';
 import { GrafanaDashboards } from '../grafana/grafana-dashboards';
 import { Grafana } from './grafana';
 import { Pushgateway } from './pushgateway';
-import { SecretKeyRef } from './secret-ref';
+import { SecretKeyRef } from '../core/secret-ref';
 
 /** What the platform's Alertmanager needs from the alert routing: where its configuration is. */
 export interface IAlertmanagerConfiguration {

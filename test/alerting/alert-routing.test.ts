@@ -139,3 +139,21 @@ describe('AlertRouting', () => {
   });
 });
 
+
+describe('declared Secrets', () => {
+  const routing = () => new AlertRouting(Testing.chart(), 'Routing', { profile: DEV, namespace: 'monitoring' });
+
+  test('fails a Secret name that is not a DNS subdomain', () => {
+    expect(() => routing().addSecret('Alerting_Creds', ['url'])).toThrow(
+      'test/Routing: secrets.name: got "Alerting_Creds"; allowed: a DNS-1123 subdomain: at most 253 characters, dot-separated DNS labels');
+  });
+
+  test('fails a key that is not a Secret data key', () => {
+    expect(() => routing().addSecret('alerting', ['slack/url'])).toThrow(
+      'test/Routing: secrets.key: got "slack/url"; allowed: a Secret data key: 1-253 characters of a-z A-Z 0-9 - _ .');
+  });
+
+  test('fails a Secret without keys', () => {
+    expect(() => routing().addSecret('alerting', [])).toThrow('test/Routing: secrets.alerting: got []; allowed: at least one key');
+  });
+});

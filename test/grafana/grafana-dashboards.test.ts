@@ -6,7 +6,8 @@ import { PROD } from '../../src/core/environment';
 import { ANNOTATIONS_MAX_BYTES, CONFIGMAP_MAX_BYTES, LAST_APPLIED_ANNOTATION, lastAppliedAnnotationBytes } from '../../src/core/size-limits';
 import { ALL_DASHBOARDS } from '../../src/grafana/dashboards';
 import { DASHBOARD_FOLDER_ANNOTATION, DASHBOARD_SIDECAR_LABEL, GrafanaDashboards, GrafanaDashboardsProps } from '../../src/grafana/grafana-dashboards';
-import { GRAFANA_DASHBOARD_LABEL, GRAFANA_FOLDER_ANNOTATION } from '../../src/platform/grafana';
+import { SecretKeyRef } from '../../src/core/secret-ref';
+import { Grafana } from '../../src/platform/grafana';
 import { Manifest, validateManifest } from '../support/schema';
 
 type Spec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -44,8 +45,15 @@ describe('GrafanaDashboards', () => {
       expect(cm.metadata.labels).toMatchObject({ grafana_dashboard: '1', 'monitoring.cdk8s.io/tenant': 'acme' });
       expect(cm.metadata.annotations).toEqual({ grafana_folder: 'ACME Corp' });
     }
-    expect(DASHBOARD_SIDECAR_LABEL).toBe(GRAFANA_DASHBOARD_LABEL);
-    expect(DASHBOARD_FOLDER_ANNOTATION).toBe(GRAFANA_FOLDER_ANNOTATION);
+    // The platform's Grafana sidecar loads exactly what the dashboards are labelled and annotated with.
+    const chart = Testing.chart();
+    new Grafana(chart, 'grafana', { namespace: 'monitoring', adminUser: SecretKeyRef.of('g', 'u'), adminPassword: SecretKeyRef.of('g', 'p') });
+    const grafana = (Testing.synth(chart) as Manifest[]).find((o) => o.kind === 'Deployment') as Manifest;
+    const sidecar = ((grafana.spec as Spec).template.spec.containers as Spec[]).find((c) => c.name === 'dashboard-sidecar') as Spec;
+    expect(sidecar.env).toEqual(expect.arrayContaining([
+      { name: 'LABEL', value: DASHBOARD_SIDECAR_LABEL }, { name: 'LABEL_VALUE', value: '1' }, { name: 'FOLDER_ANNOTATION', value: DASHBOARD_FOLDER_ANNOTATION },
+    ]));
+    expect([DASHBOARD_SIDECAR_LABEL, DASHBOARD_FOLDER_ANNOTATION]).toEqual(['grafana_dashboard', 'grafana_folder']);
   });
 
   test('tenant dashboards have deterministic UIDs, a fixed tenant variable and the environment\'s thresholds', () => {

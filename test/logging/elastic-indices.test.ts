@@ -4,7 +4,7 @@ import { ContainerImage, Images } from '../../src/core/images';
 import { ANNOTATIONS_MAX_BYTES, lastAppliedAnnotationBytes } from '../../src/core/size-limits';
 import { ElasticIndices, ElasticIndicesProps } from '../../src/logging/elastic-indices';
 import { IndexSetupPlan, stepPath } from '../../src/logging/model';
-import { SecretKeyRef } from '../../src/platform/secret-ref';
+import { SecretKeyRef } from '../../src/core/secret-ref';
 import { podTemplates, restrictedViolations } from '../support/pod-security';
 import { runtimeCommandsIn } from '../support/runtime-commands';
 import { Manifest, validateManifest } from '../support/schema';

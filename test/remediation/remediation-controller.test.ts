@@ -2,7 +2,7 @@ import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { AlertRouting } from '../../src/alerting/alert-routing';
 import { DEV, PROD } from '../../src/core/environment';
-import { SecretKeyRef } from '../../src/platform/secret-ref';
+import { SecretKeyRef } from '../../src/core/secret-ref';
 import { parseMatcher } from '../../src/remediation/matcher';
 import { parsePolicy } from '../../src/remediation/policy';
 import { RemediationController, RemediationControllerProps } from '../../src/remediation/remediation-controller';

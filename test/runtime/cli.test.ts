@@ -11,7 +11,7 @@ import { Testing } from 'cdk8s';
 import { DEV, PROD } from '../../src/core/environment';
 import { ContainerImage } from '../../src/core/images';
 import { ElasticIndices } from '../../src/logging/elastic-indices';
-import { SecretKeyRef } from '../../src/platform/secret-ref';
+import { SecretKeyRef } from '../../src/core/secret-ref';
 import { main, RUNTIME_COMMANDS, usage } from '../../src/runtime/cli';
 import { runtimeCommandsIn } from '../support/runtime-commands';
 import { ENVIRONMENT_NAMES, synthEnvironment } from '../support/synth';

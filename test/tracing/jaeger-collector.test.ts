@@ -2,7 +2,7 @@ import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { DEV, EnvironmentProfile, PROD } from '../../src/core/environment';
 import { ElasticsearchConnection } from '../../src/logging/elastic-indices';
-import { SecretKeyRef } from '../../src/platform/secret-ref';
+import { SecretKeyRef } from '../../src/core/secret-ref';
 import { JaegerCollector, JaegerCollectorProps } from '../../src/tracing/jaeger-collector';
 import { JAEGER_IMAGE, validateJaegerConfig } from '../../src/tracing/model';
 import { podTemplates, restrictedViolations } from '../support/pod-security';
