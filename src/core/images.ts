@@ -31,12 +31,17 @@ export class ContainerImage {
   }
 }
 
+let version: string | undefined;
+
 /**
- * The version of this package; it tags the runtime image. Read from the package's own
- * package.json, found by walking up from this file (it sits two levels up in the sources and
+ * The version of this package; it tags the runtime image. Read once, when first asked, from the
+ * package's own package.json, found by walking up from this file (two levels up in the sources,
  * three in the compiled `lib/`).
  */
-export const PACKAGE_VERSION: string = readPackageVersion(__dirname);
+export function packageVersion(): string {
+  version ??= readPackageVersion(__dirname);
+  return version;
+}
 
 function readPackageVersion(start: string): string {
   for (let dir = start; ; dir = path.dirname(dir)) {
@@ -58,7 +63,7 @@ export const RUNTIME_IMAGE_REPOSITORY = 'ghcr.io/cdk8s-tenant-monitoring/runtime
  */
 export const Images = {
   /** This project's runtime image (drift, anomaly, remediation and index-setup programs). */
-  runtime: (): ContainerImage => ContainerImage.of(RUNTIME_IMAGE_REPOSITORY, PACKAGE_VERSION),
+  runtime: (): ContainerImage => ContainerImage.of(RUNTIME_IMAGE_REPOSITORY, packageVersion()),
   /** Grafana. */
   grafana: (): ContainerImage => ContainerImage.parse('docker.io/grafana/grafana:11.3.1'),
   /** The sidecar that loads dashboards and datasources from labelled ConfigMaps into Grafana. */

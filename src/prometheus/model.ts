@@ -164,34 +164,40 @@ export interface RenderOptions {
  * groups get `tenant="<id>"` injected into every selector and the `tenant` label on every rule.
  */
 export function renderRuleGroups(groups: ReadonlyArray<RuleGroup>, opts: RenderOptions = {}): RenderedGroup[] {
+  validateRuleGroups(groups, opts.location ?? '<rules>');
+  return groups.map((group, gi) => renderRuleGroup(group, gi, opts));
+}
+
+/**
+ * Render one group that has been validated (with the groups it is rendered with) by
+ * `validateRuleGroups`; `index` is its position, for error messages.
+ */
+export function renderRuleGroup(group: RuleGroup, index: number, opts: RenderOptions = {}): RenderedGroup {
   const location = opts.location ?? '<rules>';
-  validateRuleGroups(groups, location);
-  return groups.map((group, gi) => {
-    const scoped = opts.tenant !== undefined && (group.tenantScoped ?? true);
-    return {
-      name: group.name,
-      interval: group.interval?.toPrometheus(),
-      rules: group.rules.map((rule, ri) => {
-        const expr = scoped
-          ? injectTenantMatcher(rule.expr, TENANT_LABEL, opts.tenant as string, location, `groups[${gi}](${group.name}).rules[${ri}].expr`)
-          : rule.expr;
-        const labels: Record<string, string> = { ...(opts.commonLabels ?? {}), ...(rule.labels ?? {}) };
-        if (scoped) labels[TENANT_LABEL] = opts.tenant as string;
-        if (isAlertRule(rule)) {
-          labels.severity = rule.severity;
-          return stripUndefined({
-            alert: rule.alert,
-            expr,
-            for: rule.for?.toPrometheus(),
-            keep_firing_for: rule.keepFiringFor?.toPrometheus(),
-            labels: sortKeys(labels),
-            annotations: sortKeys({ ...(rule.annotations ?? {}), summary: rule.summary, description: rule.description, runbook_url: rule.runbookUrl }),
-          });
-        }
-        return stripUndefined({ record: rule.record, expr, labels: Object.keys(labels).length > 0 ? sortKeys(labels) : undefined });
-      }),
-    };
-  }).map((g) => stripUndefined(g));
+  const scoped = opts.tenant !== undefined && (group.tenantScoped ?? true);
+  return stripUndefined({
+    name: group.name,
+    interval: group.interval?.toPrometheus(),
+    rules: group.rules.map((rule, ri) => {
+      const expr = scoped
+        ? injectTenantMatcher(rule.expr, TENANT_LABEL, opts.tenant as string, location, `groups[${index}](${group.name}).rules[${ri}].expr`)
+        : rule.expr;
+      const labels: Record<string, string> = { ...(opts.commonLabels ?? {}), ...(rule.labels ?? {}) };
+      if (scoped) labels[TENANT_LABEL] = opts.tenant as string;
+      if (isAlertRule(rule)) {
+        labels.severity = rule.severity;
+        return stripUndefined({
+          alert: rule.alert,
+          expr,
+          for: rule.for?.toPrometheus(),
+          keep_firing_for: rule.keepFiringFor?.toPrometheus(),
+          labels: sortKeys(labels),
+          annotations: sortKeys({ ...(rule.annotations ?? {}), summary: rule.summary, description: rule.description, runbook_url: rule.runbookUrl }),
+        });
+      }
+      return stripUndefined({ record: rule.record, expr, labels: Object.keys(labels).length > 0 ? sortKeys(labels) : undefined });
+    }),
+  });
 }
 
 function sortKeys(obj: Record<string, string>): Record<string, string> {

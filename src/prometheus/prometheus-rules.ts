@@ -4,7 +4,7 @@ import { PrometheusRule, PrometheusRuleSpec, PrometheusRuleSpecGroupsRulesExpr }
 import { COLLECT_LABELS, recommendedLabels } from '../core/labels';
 import { objectName } from '../core/naming';
 import { validateDnsLabel, validateDnsSubdomain } from '../core/validation';
-import { isAlertRule, RenderedGroup, renderRuleGroups, RuleGroup } from './model';
+import { isAlertRule, RenderedGroup, renderRuleGroup, RuleGroup, validateRuleGroups } from './model';
 
 /** Properties of `PrometheusRules`. */
 export interface PrometheusRulesProps {
@@ -43,6 +43,7 @@ export class PrometheusRules extends Construct {
   /** The tenant the rules are scoped to, if any. */
   public readonly tenant?: string;
   private readonly groups: RuleGroup[] = [];
+  private readonly rendered: RenderedGroup[] = [];
   private readonly ruleLabels: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: PrometheusRulesProps) {
@@ -66,16 +67,20 @@ export class PrometheusRules extends Construct {
     });
   }
 
-  /** Add a rule group. It is validated at once, together with the groups already added. */
+  /**
+   * Add a rule group. It is validated at once, together with the groups already added (names,
+   * duplicates, PromQL), and rendered once (tenant scoping).
+   */
   public addGroup(group: RuleGroup): void {
-    const next = [...this.groups, group];
-    this.render(next);
+    validateRuleGroups([...this.groups, group], this);
+    const rendered = renderRuleGroup(group, this.groups.length, { tenant: this.tenant, commonLabels: this.ruleLabels, location: this });
     this.groups.push(group);
+    this.rendered.push(rendered);
   }
 
   /** The rule groups, rendered in the upstream format (what `promtool check rules` reads). */
   public renderGroups(): RenderedGroup[] {
-    return this.render(this.groups);
+    return [...this.rendered];
   }
 
   /** Names of every alert in these rules. */
@@ -86,10 +91,6 @@ export class PrometheusRules extends Construct {
   /** The groups as given (not rendered). */
   public get ruleGroups(): ReadonlyArray<RuleGroup> {
     return [...this.groups];
-  }
-
-  private render(groups: ReadonlyArray<RuleGroup>): RenderedGroup[] {
-    return renderRuleGroups(groups, { tenant: this.tenant, commonLabels: this.ruleLabels, location: this });
   }
 }
 
