@@ -12,6 +12,7 @@ import { Duration } from '../../src/core/duration';
 import { DEV, EnvironmentProfile, LevelTiming } from '../../src/core/environment';
 import { renderRuleGroups } from '../../src/prometheus/model';
 import { defaultSloRuleGroups } from '../../src/prometheus/slo';
+import { freePort } from '../support/processes';
 import { requireTool } from '../support/tools';
 
 /**
@@ -39,17 +40,6 @@ const processes: ChildProcess[] = [];
 const servers: http.Server[] = [];
 const logs: string[] = [];
 let dir = '';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function serve(handler: http.RequestListener): Promise<number> {
   const srv = http.createServer(handler);

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runDrift } from '../../src/runtime/drift/main';
-import { freePort } from '../support/alertmanager';
+import { freePort } from '../support/processes';
 import { requireTool } from '../support/tools';
 
 let gateway: ChildProcess | undefined;

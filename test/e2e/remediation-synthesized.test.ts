@@ -12,7 +12,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import { RunningAlertmanager, startAlertmanager } from '../support/alertmanager';
+import { RunningAlertmanager, startAlertmanager } from '../support/processes';
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { Manifest } from '../support/schema';

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RunningAlertmanager, startAlertmanager } from '../../support/alertmanager';
+import { RunningAlertmanager, startAlertmanager } from '../../support/processes';
 import { ControllerProcess } from './support/controller-process';
 import { KubeApiTestServer } from './support/kube-api-server';
 
