@@ -111,7 +111,7 @@ test('a tenant alert asking for a restart goes through the synthesized routing t
   expect(decision).toMatchObject({ decision: 'acted', rule: 'restart-crashloop', target: { kind: 'Deployment', namespace: 'acme-ai', name: 'inference-api' } });
   expect(api.changesOf('deployments/acme-ai/inference-api')).toHaveLength(1);
   const restarted = api.get('deployments', 'acme-ai', 'inference-api') as { spec: { template: { metadata: { annotations?: Record<string, string> } } } };
-  expect(restarted.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeDefined();
+  expect(restarted.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
   // The same group also reached the tenant's Slack receiver (the sink), rendered by the synthesized template.
   const message = await c.waitFor(() => chat.find((m) => JSON.stringify(m).includes('InferenceApiCrashLooping')), 10_000).catch((e: Error) => {
     throw new Error(`${e.message}\nchat sink got ${JSON.stringify(chat).slice(0, 500)}\nalertmanager log:\n${running.log().slice(-3000)}`);

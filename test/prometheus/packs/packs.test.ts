@@ -20,8 +20,8 @@ describe('rule packs', () => {
   test('every alert has a severity, summary, description and a runbook under docs/runbooks', () => {
     for (const a of alerts) {
       expect(['info', 'warning', 'critical']).toContain(a.labels?.severity);
-      expect(a.annotations?.summary).toBeTruthy();
-      expect(a.annotations?.description).toBeTruthy();
+      expect(a.annotations?.summary).toMatch(/\S/);
+      expect(a.annotations?.description).toMatch(/\S/);
       expect(a.annotations?.runbook_url).toMatch(new RegExp(`^${DEFAULT_RUNBOOK_BASE_URL}/[A-Za-z]+\\.md$`));
     }
   });

@@ -69,7 +69,7 @@ test('an alert posted to Alertmanager reaches the controller, which restarts the
   expect(decision.fingerprint).toMatch(/^[0-9a-f]{16}$/);
   expect(decision.groupKey).toBe('{}:{alertname="CheckoutCrashLoop", namespace="team-a"}');
   const dep = api.get('deployments', 'team-a', 'checkout') as { spec: { template: { metadata: { annotations?: Record<string, string> } } } };
-  expect(dep.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']).toBeDefined();
+  expect(dep.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/);
   // Prometheus re-sends firing alerts; whether or not Alertmanager notifies again, no second restart.
   await running.postAlerts([{ labels, annotations: { summary: 'crash loop' }, startsAt: decision.startsAt }]);
   await new Promise((r) => setTimeout(r, 2500));
