@@ -4,6 +4,7 @@
  * construct and parsed back by the controller (`src/runtime/remediation`).
  */
 import { isIP } from 'node:net';
+import { Duration } from '../core/duration';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { LabelMatcher, MatcherSyntaxError, matchesAll, parseMatcher, renderMatcher } from './matcher';
 
@@ -164,7 +165,6 @@ export type TargetResolution =
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 
 type Raw = Record<string, unknown>;
 
@@ -210,21 +210,14 @@ function strList(v: unknown, field: string, pattern: RegExp | undefined, what: s
   return v.map((x, i) => str(x, `${field}[${i}]`, pattern, what));
 }
 
-/** Parse a duration such as `90s`, `10m`, `1h30m` into seconds. Returns undefined when malformed. */
+/** Parse a Prometheus duration such as `90s`, `10m` or `1h30m` into seconds. Returns undefined when malformed. */
 export function parseDurationSeconds(text: string): number | undefined {
-  const m = DURATION.exec(text);
-  if (m === null || text === '') return undefined;
-  const [, h, min, s] = m;
-  return Number(h ?? 0) * 3600 + Number(min ?? 0) * 60 + Number(s ?? 0);
+  return typeof text === 'string' && Duration.isValid(text) ? Duration.parse(text).toSeconds() : undefined;
 }
 
-/** Format seconds as the shortest `XhYmZs` duration (`0s` for zero). */
+/** Format seconds as a Prometheus duration (`1h30m`, `0s` for zero). */
 export function formatDuration(seconds: number): string {
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  const out = `${h > 0 ? `${h}h` : ''}${m > 0 ? `${m}m` : ''}${s > 0 ? `${s}s` : ''}`;
-  return out === '' ? '0s' : out;
+  return Duration.millis(Math.round(seconds * 1000)).toPrometheus();
 }
 
 function duration(v: unknown, field: string, dflt: number, minSeconds: number): number {
