@@ -16,8 +16,6 @@ export * from './ml/ml-jobs';
 export * from './alerting';
 export * from './prometheus/slo';
 export * from './prometheus/packs';
-export type { LabelMatcher } from './remediation/matcher';
-export { MatcherSyntaxError, matchesAll, matchesOne, parseMatcher, renderMatcher } from './remediation/matcher';
 export * from './remediation/policy';
 export * from './remediation/remediation-controller';
 export * from './grafana/model';

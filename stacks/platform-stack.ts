@@ -11,7 +11,7 @@ import { PrometheusRules } from '../src/prometheus/prometheus-rules';
 import { Datasource, tenantDatasourceUid } from '../src/grafana/datasources';
 import { ElasticIndices } from '../src/logging/elastic-indices';
 import { JaegerCollector } from '../src/tracing/jaeger-collector';
-import { parseMatcher } from '../src/remediation/matcher';
+import { Matcher } from '../src/core/matcher';
 import { RemediationController } from '../src/remediation/remediation-controller';
 import { ExampleTenant } from './tenants';
 
@@ -105,9 +105,9 @@ export function createPlatform(app: App, props: PlatformStackProps): PlatformPar
     token: SecretKeyRef.of(PLATFORM_SECRETS.remediationToken, 'token'),
     safety: { cooldownSeconds: Duration.minutes(10).toSeconds() },
     rules: [
-      { name: 'restart-crashloop', match: [parseMatcher('remediation_action="restart"')], action: { type: 'restart' }, dryRun: false },
-      { name: 'scale-out-latency', match: [parseMatcher('remediation_action="scale"')], action: { type: 'scale', delta: 2, min: 2, max: 20 }, dryRun: false },
-      { name: 'block-abusive-client', match: [parseMatcher('remediation_action="block-ip"')], action: { type: 'block-ip', sourceLabel: 'source_ip', expirySeconds: 3600, allowFrom: ['0.0.0.0/0', '::/0'] }, dryRun: false },
+      { name: 'restart-crashloop', match: [Matcher.parse('remediation_action="restart"')], action: { type: 'restart' }, dryRun: false },
+      { name: 'scale-out-latency', match: [Matcher.parse('remediation_action="scale"')], action: { type: 'scale', delta: 2, min: 2, max: 20 }, dryRun: false },
+      { name: 'block-abusive-client', match: [Matcher.parse('remediation_action="block-ip"')], action: { type: 'block-ip', sourceLabel: 'source_ip', expirySeconds: 3600, allowFrom: ['0.0.0.0/0', '::/0'] }, dryRun: false },
     ],
   });
 

@@ -1,6 +1,7 @@
 import { ESCALATION_LEVELS, EnvironmentProfile, EscalationLevel, LevelTiming } from '../core/environment';
 import { TENANT_LABEL } from '../core/labels';
-import { Matcher, Route, InhibitRule } from './model';
+import { Matcher } from '../core/matcher';
+import { Route, InhibitRule } from './model';
 import { Receiver } from './receivers';
 
 /** The optional alert label that sets the escalation level explicitly (`L1`..`L4`). */

@@ -1,85 +1,14 @@
 import { stringify } from 'yaml';
 import { Duration } from '../core/duration';
-import { ErrorLocation, ValidationError, ValidationErrors } from '../core/errors';
+import { ErrorLocation, ValidationErrors } from '../core/errors';
+import { Matcher } from '../core/matcher';
 import { LABEL_NAME_ALLOWED } from '../core/validation';
 import { Receiver, ReceiverRenderContext } from './receivers';
 import { ALERTMANAGER_SECRETS_DIRECTORY } from './secret-ref';
 import { TEMPLATE_FILE_NAME } from './templates';
 import { definedOnly } from './util';
 
-/** A matcher operator, as in Alertmanager's `matchers`. */
-export type MatchOperator = '=' | '!=' | '=~' | '!~';
-
-const MATCH_OPERATORS: ReadonlyArray<MatchOperator> = ['=', '!=', '=~', '!~'];
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-/** Allowed text for a matcher. */
-export const MATCHER_ALLOWED = 'a matcher label<op>"value" with a label name [a-zA-Z_][a-zA-Z0-9_]*, op one of = != =~ !~, and a valid regular expression for =~ and !~';
-
-/** One label matcher of a route or inhibit rule. Built by the factories, validated on entry. */
-export class Matcher {
-  /** `label="value"`. */
-  public static eq(label: string, value: string): Matcher {
-    return Matcher.of(label, '=', value);
-  }
-  /** `label!="value"`. */
-  public static notEq(label: string, value: string): Matcher {
-    return Matcher.of(label, '!=', value);
-  }
-  /** `label=~"regex"` (anchored, RE2 syntax). */
-  public static regex(label: string, pattern: string): Matcher {
-    return Matcher.of(label, '=~', pattern);
-  }
-  /** `label!~"regex"` (anchored, RE2 syntax). */
-  public static notRegex(label: string, pattern: string): Matcher {
-    return Matcher.of(label, '!~', pattern);
-  }
-  /** Parse `label<op>"value"` (the value may be unquoted when it has no spaces or quotes). */
-  public static parse(text: string, location: ErrorLocation = '<matcher>', field: string = 'matcher'): Matcher {
-    const m = typeof text === 'string' ? /^\s*([^\s=!~"]+)\s*(=~|!~|!=|=)\s*(?:"((?:[^"\\]|\\.)*)"|([^\s"]*))\s*$/.exec(text) : null;
-    if (!m) throw new ValidationError(location, field, text, MATCHER_ALLOWED);
-    const value = m[3] !== undefined ? (JSON.parse(`"${m[3]}"`) as string) : (m[4] as string);
-    return Matcher.of(m[1], m[2] as MatchOperator, value, location, field);
-  }
-  /** A matcher from its parts; throws `ValidationError` for a bad label, operator or regex. */
-  public static of(label: string, op: MatchOperator, value: string, location: ErrorLocation = '<matcher>', field: string = 'matcher'): Matcher {
-    if (typeof label !== 'string' || !LABEL_NAME.test(label)) throw new ValidationError(location, field, label, LABEL_NAME_ALLOWED, 'bad label name');
-    if (!MATCH_OPERATORS.includes(op)) throw new ValidationError(location, field, op, MATCHER_ALLOWED, 'bad operator');
-    if (typeof value !== 'string') throw new ValidationError(location, field, value, MATCHER_ALLOWED, 'value must be a string');
-    if (op === '=~' || op === '!~') {
-      try {
-        new RegExp(`^(?:${value})$`, 'u');
-      } catch (e) {
-        throw new ValidationError(location, field, `${label}${op}${JSON.stringify(value)}`, MATCHER_ALLOWED, `invalid regular expression: ${(e as Error).message}`);
-      }
-    }
-    return new Matcher(label, op, value);
-  }
-
-  private constructor(
-    /** The label name. */
-    public readonly label: string,
-    /** The operator. */
-    public readonly op: MatchOperator,
-    /** The value or regular expression. */
-    public readonly value: string,
-  ) {}
-
-  /** Whether `labels` satisfy this matcher (a missing label counts as the empty string, as in Alertmanager). */
-  public matches(labels: Readonly<Record<string, string>>): boolean {
-    const v = labels[this.label] ?? '';
-    switch (this.op) {
-      case '=': return v === this.value;
-      case '!=': return v !== this.value;
-      case '=~': return new RegExp(`^(?:${this.value})$`, 'u').test(v);
-      default: return !new RegExp(`^(?:${this.value})$`, 'u').test(v);
-    }
-  }
-
-  /** `label<op>"value"`, Alertmanager's matcher syntax. */
-  public toString(): string {
-    return `${this.label}${this.op}${JSON.stringify(this.value)}`;
-  }
-}
 
 /** A node of the routing tree. */
 export interface Route {

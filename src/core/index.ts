@@ -11,3 +11,4 @@ export * from './pod';
 export * from './synth';
 export * from './secret-ref';
 export * from './kube';
+export * from './matcher';

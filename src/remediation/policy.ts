@@ -6,7 +6,8 @@
 import { isIP } from 'node:net';
 import { Duration } from '../core/duration';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { LabelMatcher, MatcherSyntaxError, matchesAll, parseMatcher, renderMatcher } from './matcher';
+import { ValidationError } from '../core/errors';
+import { Matcher } from '../core/matcher';
 
 /** The label names the controller reads by default. */
 export const DEFAULT_LABELS = {
@@ -83,7 +84,7 @@ export interface RemediationRule {
   /** Unique rule name (DNS label), used in logs, Events and the cooldown key. */
   readonly name: string;
   /** Alertmanager matchers, all of which must match; at least one. */
-  readonly match: readonly LabelMatcher[];
+  readonly match: readonly Matcher[];
   /** The action. */
   readonly action: RemediationAction;
   /** Force dry-run for this rule even when the controller acts. @default false */
@@ -371,9 +372,9 @@ export function validatePolicy(input: unknown): RemediationPolicy {
     if (texts.length === 0) throw new PolicyError(`${field}.match`, 'expected at least one matcher (a rule never matches every alert)');
     const match = texts.map((t, j) => {
       try {
-        return parseMatcher(t);
+        return Matcher.parse(t, 'policy', `${field}.match[${j}]`);
       } catch (e) {
-        if (e instanceof MatcherSyntaxError) throw new PolicyError(`${field}.match[${j}]`, e.message);
+        if (e instanceof ValidationError) throw new PolicyError(`${field}.match[${j}]`, e.detail.slice(e.field.length + 2));
         throw e;
       }
     });
@@ -426,7 +427,7 @@ export function renderPolicy(policy: RemediationPolicy): string {
     jobTemplates: Object.fromEntries(Object.entries(policy.jobTemplates).map(([k, t]) => [k, JSON.parse(JSON.stringify(t)) as Raw])),
     rules: policy.rules.map((r) => ({
       name: r.name,
-      match: r.match.map(renderMatcher),
+      match: r.match.map(String),
       action: renderAction(r.action),
       ...(r.dryRun ? { dryRun: true } : {}),
     })),
@@ -438,7 +439,8 @@ export function renderPolicy(policy: RemediationPolicy): string {
 
 /** The first rule whose matchers all accept the labels. */
 export function findRule(policy: RemediationPolicy, labels: Readonly<Record<string, string>>): RemediationRule | undefined {
-  return policy.rules.find((r) => matchesAll(r.match, labels));
+  // A rule has at least one matcher (checked when the policy is read); every one must accept the labels.
+  return policy.rules.find((r) => r.match.length > 0 && r.match.every((m) => m.matches(labels)));
 }
 
 function checkName(value: string | undefined, label: string, pattern: RegExp): string | undefined {

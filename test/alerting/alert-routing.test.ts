@@ -1,7 +1,8 @@
 import { App, Chart, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
 import { parse } from 'yaml';
-import { AlertRouting, escalationLevelOf, LevelReceivers, Matcher, Receiver, resolveLevelReceivers } from '../../src/alerting';
+import { AlertRouting, escalationLevelOf, LevelReceivers, Receiver, resolveLevelReceivers } from '../../src/alerting';
+import { Matcher } from '../../src/core/matcher';
 import { SecretKeyRef } from '../../src/core/secret-ref';
 import { DEV, ESCALATION_LEVELS, PROD } from '../../src/core/environment';
 import { buildRouting, cred, CREDENTIALS } from './fixtures';
@@ -103,7 +104,7 @@ describe('AlertRouting', () => {
       ['fails for a matcher with a bad regex', () => Matcher.regex('team', '(db'),
         '<matcher>: matcher: got "team=~\\"(db\\"" (invalid regular expression: Invalid regular expression: /^(?:(db)$/u: Unterminated group); allowed: a matcher label<op>"value" with a label name [a-zA-Z_][a-zA-Z0-9_]*, op one of = != =~ !~, and a valid regular expression for =~ and !~'],
       ['fails for a matcher that does not parse', () => Matcher.parse('severity == critical'),
-        '<matcher>: matcher: got "severity == critical"; allowed: a matcher label<op>"value"'],
+        '<matcher>: matcher: got "severity == critical" (an unquoted value must not contain quotes, spaces, commas or braces); allowed: a matcher label<op>"value"'],
     ])('%s', (_name, build, message) => {
       expect(build).toThrow(message);
     });

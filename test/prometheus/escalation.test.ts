@@ -1,5 +1,6 @@
 import * as fc from 'fast-check';
-import { escalationLevelOf, Matcher } from '../../src/alerting';
+import { escalationLevelOf } from '../../src/alerting';
+import { Matcher } from '../../src/core/matcher';
 import { DEV, ESCALATION_LEVELS, escalationDelay, PROD } from '../../src/core/environment';
 import { TenantTier } from '../../src/core/tenant';
 import {

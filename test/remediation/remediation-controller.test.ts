@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import { AlertRouting } from '../../src/alerting/alert-routing';
 import { DEV, PROD } from '../../src/core/environment';
 import { SecretKeyRef } from '../../src/core/secret-ref';
-import { parseMatcher } from '../../src/remediation/matcher';
+import { Matcher } from '../../src/core/matcher';
 import { parsePolicy } from '../../src/remediation/policy';
 import { RemediationController, RemediationControllerProps } from '../../src/remediation/remediation-controller';
 import { podTemplates, restrictedViolations } from '../support/pod-security';
@@ -15,7 +15,7 @@ const props: RemediationControllerProps = {
   environment: PROD,
   tenantNamespaces: ['acme', 'globex'],
   token: SecretKeyRef.of('remediation-webhook-token', 'token'),
-  rules: [{ name: 'restart', match: [parseMatcher('remediation_action="restart"')], action: { type: 'restart' }, dryRun: false }],
+  rules: [{ name: 'restart', match: [Matcher.parse('remediation_action="restart"')], action: { type: 'restart' }, dryRun: false }],
 };
 function synth(overrides: Partial<RemediationControllerProps> = {}): Manifest[] {
   const chart = Testing.chart();
@@ -102,12 +102,12 @@ describe('RemediationController', () => {
   });
 
   test('fails a rule with an unknown job template', () => {
-    expect(() => synth({ rules: [{ name: 'job', match: [parseMatcher('a="b"')], action: { type: 'run-job', template: 'missing' }, dryRun: false }] }))
+    expect(() => synth({ rules: [{ name: 'job', match: [Matcher.parse('a="b"')], action: { type: 'run-job', template: 'missing' }, dryRun: false }] }))
       .toThrow(/^test\/Remediation: policy\.rules\[0\]\.action\.template: /);
   });
 
   test('fails a scale rule with min above max', () => {
-    expect(() => synth({ rules: [{ name: 'scale', match: [parseMatcher('a="b"')], action: { type: 'scale', delta: 1, min: 5, max: 2 }, dryRun: false }] }))
+    expect(() => synth({ rules: [{ name: 'scale', match: [Matcher.parse('a="b"')], action: { type: 'scale', delta: 1, min: 5, max: 2 }, dryRun: false }] }))
       .toThrow('test/Remediation: policy.rules[0].action.max: got 2; expected at least min (5)');
   });
 
