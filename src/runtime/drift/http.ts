@@ -1,4 +1,5 @@
 import { HttpPolicy } from '../../ml/model';
+import { exponentialDelay, retry, RetryFailure } from '../retry';
 
 /** How a request failed after all attempts. */
 export class HttpFailure extends Error {
@@ -23,22 +24,18 @@ function retryable(status: number): boolean {
  * caller checks its status); throws {@link HttpFailure} when every attempt failed.
  */
 export async function fetchWithRetry(url: string, init: RequestInit, policy: HttpPolicy): Promise<Response> {
-  let last = '';
-  let lastStatus: number | undefined;
-  for (let attempt = 1; attempt <= policy.attempts; attempt++) {
-    if (attempt > 1) await sleep(policy.backoffMs * 2 ** (attempt - 2));
-    try {
+  try {
+    return (await retry(async () => {
       const res = await fetch(url, { ...init, signal: AbortSignal.timeout(policy.timeoutMs) });
-      if (!retryable(res.status)) return res;
-      lastStatus = res.status;
-      last = `HTTP ${res.status} ${(await res.text()).trim().slice(0, 200)}`.trim();
-    } catch (e) {
-      lastStatus = undefined;
-      last = describeFetchError(e);
-    }
+      if (retryable(res.status)) throw new HttpFailure(`HTTP ${res.status} ${(await res.text()).trim().slice(0, 200)}`.trim(), res.status);
+      return res;
+    }, { attempts: policy.attempts, delayMs: exponentialDelay(policy.backoffMs), retriable: () => true })).value;
+  } catch (e) {
+    const { error } = e as RetryFailure;
+    const last = error instanceof HttpFailure ? error.message : describeFetchError(error);
+    const method = init.method ?? 'GET';
+    throw new HttpFailure(`${method} ${url} failed after ${policy.attempts} attempt${policy.attempts > 1 ? 's' : ''}: ${last}`, error instanceof HttpFailure ? error.status : undefined);
   }
-  const method = init.method ?? 'GET';
-  throw new HttpFailure(`${method} ${url} failed after ${policy.attempts} attempt${policy.attempts > 1 ? 's' : ''}: ${last}`, lastStatus);
 }
 
 function describeFetchError(e: unknown): string {
@@ -46,8 +43,4 @@ function describeFetchError(e: unknown): string {
   if (err.name === 'TimeoutError') return 'timed out';
   const cause = err.cause;
   return cause?.message ?? cause?.code ?? err.message ?? String(e);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,3 +1,4 @@
+import { exponentialDelay, retry, RetryFailure } from '../retry';
 import { Client, errors } from '@elastic/elasticsearch';
 import { IndexSetupPlan, IndexSetupStep, stepPath, stepPlanHash } from '../../logging/model';
 
@@ -56,23 +57,20 @@ export function describeError(err: unknown): string {
 }
 
 async function withRetries<T>(what: string, call: () => Promise<T>, opts: ApplyOptions): Promise<T> {
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (err) {
-      if (!isTransient(err)) {
-        const status = statusOf(err);
-        const hint = status === 401 ? ': check the credentials' : status === 403 ? ': the user lacks the manage_ilm / manage_index_templates / create_index privilege' : '';
-        throw new IndexSetupError(`${what} failed with ${describeError(err)}; not retried${hint}`);
-      }
-      if (attempt >= opts.maxAttempts) {
-        throw new IndexSetupError(`${what} failed with ${describeError(err)} after ${attempt} attempts; giving up`);
-      }
-      const delay = Math.min(opts.maxBackoffMs, opts.initialBackoffMs * 2 ** (attempt - 1));
-      opts.log(`retry ${what} in ${delay} ms (attempt ${attempt} of ${opts.maxAttempts}: ${describeError(err)})`);
-      await sleep(delay);
-    }
+  try {
+    return (await retry(call, {
+      attempts: opts.maxAttempts,
+      delayMs: exponentialDelay(opts.initialBackoffMs, opts.maxBackoffMs),
+      retriable: isTransient,
+      sleep: opts.sleep,
+      onRetry: (err, attempt, delay) => opts.log(`retry ${what} in ${delay} ms (attempt ${attempt} of ${opts.maxAttempts}: ${describeError(err)})`),
+    })).value;
+  } catch (e) {
+    const { error, attempts, exhausted } = e as RetryFailure;
+    if (exhausted) throw new IndexSetupError(`${what} failed with ${describeError(error)} after ${attempts} attempts; giving up`);
+    const status = statusOf(error);
+    const hint = status === 401 ? ': check the credentials' : status === 403 ? ': the user lacks the manage_ilm / manage_index_templates / create_index privilege' : '';
+    throw new IndexSetupError(`${what} failed with ${describeError(error)}; not retried${hint}`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { exponentialDelay, retry, RetryFailure } from '../retry';
 /**
  * The cluster operations the controller needs, behind an interface so the decision engine and the
  * actions are testable without @kubernetes/client-node (which is ESM-only and loaded at run time by
@@ -101,8 +102,6 @@ export interface Retried<T> {
   readonly tries: number;
 }
 
-const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Run `op` until it succeeds, retrying retriable `ClusterError`s (409, 429, 5xx, timeouts) with
  * exponential backoff; other errors (403, 404, 422, …) are thrown at once. `op` receives the try
@@ -110,19 +109,19 @@ const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTim
  * values, deterministic object names, resourceVersion-guarded scale writes).
  */
 export async function withRetry<T>(op: (tryNumber: number) => Promise<T>, options: RetryOptions = {}): Promise<Retried<T>> {
-  const attempts = options.attempts ?? 5;
-  const base = options.baseDelayMs ?? 100;
-  const max = options.maxDelayMs ?? 2000;
-  const sleep = options.sleep ?? realSleep;
-  for (let tryNumber = 1; ; tryNumber++) {
-    try {
-      return { value: await op(tryNumber), tries: tryNumber };
-    } catch (e) {
-      const err = asClusterError(e);
-      if (!err.retriable || tryNumber >= attempts) throw Object.assign(err, { tries: tryNumber });
-      const delay = Math.min(max, base * 2 ** (tryNumber - 1)) * (0.8 + Math.random() * 0.4);
-      options.onRetry?.(err, tryNumber, Math.round(delay));
-      await sleep(delay);
-    }
+  const backoff = exponentialDelay(options.baseDelayMs ?? 100, options.maxDelayMs ?? 2000);
+  try {
+    const r = await retry(op, {
+      attempts: options.attempts ?? 5,
+      // ±20 % jitter, so controllers retrying together do not stay in step.
+      delayMs: (n) => backoff(n) * (0.8 + Math.random() * 0.4),
+      retriable: (e) => asClusterError(e).retriable,
+      sleep: options.sleep,
+      onRetry: (e, n, delay) => options.onRetry?.(asClusterError(e), n, Math.round(delay)),
+    });
+    return { value: r.value, tries: r.attempts };
+  } catch (e) {
+    const failure = e as RetryFailure;
+    throw Object.assign(asClusterError(failure.error), { tries: failure.attempts });
   }
 }
