@@ -1,5 +1,12 @@
 import { exponentialDelay, retry, RetryFailure } from '../../src/runtime/retry';
 
+/** The RetryFailure a retried operation ends with (failing the test when it succeeds instead). */
+async function failureOf(run: Promise<unknown>): Promise<RetryFailure> {
+  const outcome = await run.then(() => new Error('expected the operation to fail'), (e: unknown) => e);
+  if (!(outcome instanceof RetryFailure)) throw outcome;
+  return outcome;
+}
+
 describe('retry', () => {
   const sleeps: number[] = [];
   const sleep = async (ms: number): Promise<void> => { sleeps.push(ms); };
@@ -14,15 +21,14 @@ describe('retry', () => {
   });
 
   test('gives up after the last attempt, saying so', async () => {
-    const failure = await retry(async () => { throw new Error('busy'); }, { attempts: 3, delayMs: () => 1, retriable: () => true, sleep }).catch((e: RetryFailure) => e);
-    expect(failure).toBeInstanceOf(RetryFailure);
+    const failure = await failureOf(retry(async () => { throw new Error('busy'); }, { attempts: 3, delayMs: () => 1, retriable: () => true, sleep }));
     expect([failure.attempts, failure.exhausted, (failure.error as Error).message]).toEqual([3, true, 'busy']);
     expect(sleeps).toEqual([1, 1]);
   });
 
   test('does not retry what is not retriable', async () => {
     const onRetry = jest.fn();
-    const failure = await retry(async () => { throw new Error('forbidden'); }, { attempts: 5, delayMs: () => 1, retriable: () => false, sleep, onRetry }).catch((e: RetryFailure) => e);
+    const failure = await failureOf(retry(async () => { throw new Error('forbidden'); }, { attempts: 5, delayMs: () => 1, retriable: () => false, sleep, onRetry }));
     expect([failure.attempts, failure.exhausted]).toEqual([1, false]);
     expect(onRetry).not.toHaveBeenCalled();
     expect(sleeps).toEqual([]);
