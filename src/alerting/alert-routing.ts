@@ -1,6 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { parse } from 'yaml';
 import { EnvironmentProfile } from '../core/environment';
 import { ValidationError } from '../core/errors';
 import { recommendedLabels } from '../core/labels';
@@ -11,6 +12,7 @@ import {
   AlertmanagerConfigModel, AlertmanagerRenderOptions, DeclaredSecrets, InhibitRule, renderAlertmanagerConfig, Route,
   TimeInterval, validateAlertmanagerConfig,
 } from './model';
+import { filesReadByAlertmanagerConfig } from './mounts';
 import { Receiver } from './receivers';
 import { SecretKeyRef } from '../core/secret-ref';
 import { renderNotificationTemplates, TEMPLATE_FILE_NAME } from './templates';
@@ -146,6 +148,16 @@ export class AlertRouting extends Construct {
   public get credentialSecrets(): string[] {
     const used = new Set(this.configModel().receivers.flatMap((r) => r.secretRefs.map((s) => s.name)));
     return [...used].sort();
+  }
+
+  /**
+   * The files the rendered configuration reads (credential `*_file` fields and templates), for
+   * checking them against what the Alertmanager pod mounts. Empty while the configuration itself
+   * is invalid (its own validation reports that).
+   */
+  public filesRead(): string[] {
+    if (this.validate().length > 0) return [];
+    return filesReadByAlertmanagerConfig(parse(renderAlertmanagerConfig(this.configModel())));
   }
 
   /** The configuration as a typed model. */

@@ -68,6 +68,7 @@ export interface OneAtATimeBudgetProps {
 export function oneAtATimeBudget(scope: Construct, id: string, props: OneAtATimeBudgetProps): k8s.KubePodDisruptionBudget {
   return new k8s.KubePodDisruptionBudget(scope, id, {
     metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
-    spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: props.selector } },
+    // AlwaysAllow: a pod that is not Ready (crash-looping, stuck) never blocks a node drain.
+    spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: { matchLabels: props.selector } },
   });
 }

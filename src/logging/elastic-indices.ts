@@ -254,6 +254,8 @@ export class ElasticIndices extends Construct {
     parseQuantity(storage, this, 'deployCluster.storage');
     const r = o.resources ?? LARGE_RESOURCES;
     const clusterLabels = { ...labels, 'app.kubernetes.io/component': 'storage' };
+    // Its own ServiceAccount (no token mounted): Elasticsearch never calls the Kubernetes API.
+    const sa = new WorkloadServiceAccount(this, 'ClusterServiceAccount', { name: objectName([name, 'elasticsearch']), namespace: ns, labels: clusterLabels });
     new Elasticsearch(this, 'Cluster', {
       metadata: { name, namespace: ns, labels: clusterLabels },
       spec: {
@@ -266,6 +268,7 @@ export class ElasticIndices extends Construct {
           podTemplate: {
             metadata: { labels: clusterLabels },
             spec: {
+              serviceAccountName: sa.name,
               automountServiceAccountToken: false,
               securityContext: { runAsNonRoot: true, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
               containers: [{

@@ -24,13 +24,42 @@ import { GrafanaDashboards } from '../grafana/grafana-dashboards';
 import { Grafana } from './grafana';
 import { Pushgateway } from './pushgateway';
 import { SecretKeyRef } from '../core/secret-ref';
+import { unmountedAlertmanagerFile } from '../alerting/mounts';
 
-/** What the platform's Alertmanager needs from the alert routing: where its configuration is. */
+/**
+ * Problems with what the Alertmanager `<ns>/platform` would read: its Secrets must live in its
+ * namespace (the operator mounts only those), and every file its configuration reads must lie
+ * under a directory the operator mounts (`spec.configSecret`, `spec.secrets`).
+ */
+function alertmanagerMountProblems(scope: Construct, ns: string, alerting: IAlertmanagerConfiguration): string[] {
+  const problems: string[] = [];
+  if (alerting.namespace !== undefined && alerting.namespace !== ns) {
+    problems.push(new ValidationError(scope, 'alerting.namespace', alerting.namespace, `the Alertmanager's namespace '${ns}' (the operator mounts only Secrets of its own namespace)`).message);
+  }
+  const secrets = [...alerting.credentialSecrets];
+  for (const file of alerting.filesRead?.() ?? []) {
+    const missing = unmountedAlertmanagerFile(file, { secrets });
+    if (missing !== undefined) {
+      problems.push(new ValidationError(scope, 'alerting', file, `a file under /etc/alertmanager/config/ or /etc/alertmanager/secrets/<name>/ for a Secret in spec.secrets (${secrets.join(', ') || 'none'})`, `Alertmanager ${ns}/platform reads it but mounts nothing at ${missing}`).message);
+    }
+  }
+  return problems;
+}
+
+/**
+ * What the platform's Alertmanager needs from the alert routing: where its configuration is and
+ * what it reads. Both lists are read at synth, so receivers and routes added after the platform
+ * was constructed are mounted too.
+ */
 export interface IAlertmanagerConfiguration {
   /** The Secret holding `alertmanager.yaml`. */
   readonly configSecretName: string;
   /** Secrets with receiver credentials, mounted at `/etc/alertmanager/secrets/<name>/`. */
   readonly credentialSecrets: ReadonlyArray<string>;
+  /** The namespace the configuration and credential Secrets live in. @default - the platform namespace */
+  readonly namespace?: string;
+  /** The files the rendered configuration reads. @default - not checked */
+  filesRead?(): ReadonlyArray<string>;
 }
 
 /** Properties of `MonitoringPlatform`. */
@@ -312,7 +341,8 @@ export class MonitoringPlatform extends Construct {
       serviceAccountName: sa.name,
       podMetadata: { labels },
       configSecret: alerting.configSecretName,
-      secrets: [...alerting.credentialSecrets],
+      // Derived at synth from what the configuration references, whatever the order of calls.
+      secrets: Lazy.any({ produce: () => [...alerting.credentialSecrets] }) as unknown as string[],
       retention: '120h',
       resources: {
         requests: {
@@ -336,6 +366,7 @@ export class MonitoringPlatform extends Construct {
       metadata: { name: 'alertmanager', namespace: ns, labels: { ...labels, ...COLLECT_LABELS } },
       spec: { selector: { matchLabels: labels }, endpoints: [{ port: 'web' }] },
     });
+    this.node.addValidation({ validate: () => alertmanagerMountProblems(this, ns, alerting) });
     if (replicas > 1) oneAtATimeBudget(this, 'AlertmanagerBudget', { name: 'alertmanager', namespace: ns, labels, selector: podSelector });
   }
 

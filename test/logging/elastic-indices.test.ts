@@ -17,6 +17,7 @@ function synth(environment: EnvironmentProfile, props: Partial<ElasticIndicesPro
   new ElasticIndices(chart, 'indices', { environment, tenants: ['acme', { id: 'globex', retentionDays: { app: 14 } }], elasticsearch, ...props });
   return Testing.synth(chart) as Manifest[];
 }
+const spec0 = (objs: Manifest[]) => (objs.find((o) => o.kind === 'Elasticsearch') as Manifest).spec as Spec;
 const find = (objs: Manifest[], kind: string) => objs.find((o) => o.kind === kind) as Manifest;
 const planOf = (objs: Manifest[]) => JSON.parse((find(objs, 'ConfigMap').data as Spec)['plan.json']) as IndexSetupPlan;
 const deleteAfter = (plan: IndexSetupPlan, policy: string) => {
@@ -85,7 +86,8 @@ describe('ElasticIndices', () => {
   });
 
   test('deployCluster adds an ECK Elasticsearch that the Job reaches over TLS as the elastic user', () => {
-    expect(eck.map((o) => o.kind)).toEqual(['Elasticsearch', 'ConfigMap', 'ServiceAccount', 'Job']);
+    expect(eck.map((o) => o.kind)).toEqual(['ServiceAccount', 'Elasticsearch', 'ConfigMap', 'ServiceAccount', 'Job']);
+    expect(spec0(eck).nodeSets[0].podTemplate.spec.serviceAccountName).toBe('logs-elasticsearch');
     const spec = find(eck, 'Elasticsearch').spec as Spec;
     expect(spec).toMatchObject({ version: '9.1.0', nodeSets: [{ name: 'default', count: 3, config: { 'node.store.allow_mmap': false } }] });
     expect(spec.nodeSets[0].volumeClaimTemplates[0].spec.resources.requests.storage).toBe('100Gi');

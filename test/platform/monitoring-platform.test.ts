@@ -2,6 +2,10 @@ import { Testing } from 'cdk8s';
 import { DEV, PROD } from '../../src/core/environment';
 import { EnvironmentProfile } from '../../src/core/environment';
 import { MonitoringPlatform } from '../../src/platform/monitoring-platform';
+import { AlertRouting } from '../../src/alerting/alert-routing';
+import { filesReadByAlertmanagerConfig, unmountedAlertmanagerFile } from '../../src/alerting/mounts';
+import { Receiver } from '../../src/alerting/receivers';
+import { SecretKeyRef } from '../../src/core/secret-ref';
 import { podTemplates, restrictedViolations } from '../support/pod-security';
 import { Manifest, validateManifest } from '../support/schema';
 
@@ -112,5 +116,50 @@ describe('MonitoringPlatform', () => {
   test('fails a missing Alertmanager configuration Secret', () => {
     expect(() => new MonitoringPlatform(Testing.chart(), 'platform', { environment: DEV, alerting: { configSecretName: '', credentialSecrets: [] }, grafanaAdminSecret: 'g' }))
       .toThrow('platform: alerting.configSecretName: got ""; allowed: the name of the Secret holding alertmanager.yaml (an AlertRouting)');
+  });
+
+  describe('Alertmanager mounts', () => {
+    const spec = (objs: Manifest[]) => find(objs, 'Alertmanager').spec as Spec;
+
+    test('mounts the Secrets of receivers and routes added after the platform was constructed', () => {
+      const chart = Testing.chart();
+      const routing = new AlertRouting(chart, 'routing', { profile: DEV, namespace: 'monitoring', alertmanagerName: 'platform' });
+      routing.addSecret('alerting-credentials', ['slack-url']);
+      routing.addReceiver(Receiver.slack({ name: 'platform-chat', channel: '#a', webhookUrl: SecretKeyRef.of('alerting-credentials', 'slack-url') }));
+      new MonitoringPlatform(chart, 'platform', { environment: DEV, alerting: routing, grafanaAdminSecret: 'grafana-admin' });
+      // Added later, as stacks add tenants after the platform exists.
+      routing.addSecret('alerting-acme', ['slack-url']);
+      routing.addTenantRoute('acme', [Receiver.slack({ name: 'acme-chat', channel: '#acme', webhookUrl: SecretKeyRef.of('alerting-acme', 'slack-url') })]);
+      expect(spec(Testing.synth(chart) as Manifest[]).secrets).toEqual(['alerting-acme', 'alerting-credentials']);
+    });
+
+    test('fails when the configuration reads a file no listed Secret provides', () => {
+      const chart = Testing.chart();
+      new MonitoringPlatform(chart, 'platform', {
+        environment: DEV, grafanaAdminSecret: 'g',
+        alerting: { configSecretName: 'am-config', credentialSecrets: ['alerting-credentials'], filesRead: () => ['/etc/alertmanager/secrets/alerting-acme/slack-url'] },
+      });
+      expect(() => Testing.synth(chart)).toThrow('platform: alerting: got "/etc/alertmanager/secrets/alerting-acme/slack-url" (Alertmanager monitoring/platform reads it but mounts nothing at /etc/alertmanager/secrets/alerting-acme); '
+        + 'allowed: a file under /etc/alertmanager/config/ or /etc/alertmanager/secrets/<name>/ for a Secret in spec.secrets (alerting-credentials)');
+    });
+
+    test('fails credential Secrets in another namespace than the Alertmanager', () => {
+      const chart = Testing.chart();
+      const routing = new AlertRouting(chart, 'routing', { profile: DEV, namespace: 'alerting', alertmanagerName: 'platform' });
+      new MonitoringPlatform(chart, 'platform', { environment: DEV, alerting: routing, grafanaAdminSecret: 'g' });
+      expect(() => Testing.synth(chart)).toThrow("platform: alerting.namespace: got \"alerting\"; allowed: the Alertmanager's namespace 'monitoring' (the operator mounts only Secrets of its own namespace)");
+    });
+
+    test('reads the files of every credential and the template', () => {
+      expect(filesReadByAlertmanagerConfig({
+        receivers: [{ slack_configs: [{ api_url_file: '/s/a/url', http_config: { authorization: { credentials_file: '/s/b/token' } } }] }],
+        templates: ['/etc/alertmanager/config/*.tmpl'],
+        route: { receiver: 'x' },
+      })).toEqual(['/etc/alertmanager/config/*.tmpl', '/s/a/url', '/s/b/token']);
+      expect(unmountedAlertmanagerFile('/etc/alertmanager/config/notifications.tmpl', { secrets: [] })).toBeUndefined();
+      expect(unmountedAlertmanagerFile('/etc/alertmanager/secrets/a/url', { secrets: ['a'] })).toBeUndefined();
+      expect(unmountedAlertmanagerFile('/etc/alertmanager/secrets/a/url', { secrets: ['ab'] })).toBe('/etc/alertmanager/secrets/a');
+      expect(unmountedAlertmanagerFile('/etc/alertmanager/configmaps/t/x.tmpl', { secrets: [], configMaps: ['t'] })).toBeUndefined();
+    });
   });
 });
