@@ -239,7 +239,7 @@ export function listMapDuplicateProblems(objects: ReadonlyArray<Manifest>): stri
 /** A Grafana as the output deploys it: the datasources it provisions and the dashboards its sidecar loads. */
 interface GrafanaView {
   readonly name: string;
-  readonly datasources: Array<{ uid: string; type: string; name: string }>;
+  readonly datasources: Array<{ uid: string; type: string; name: string; url?: string; tls: boolean }>;
   readonly dashboards: Array<{ source: string; json: Obj }>;
 }
 
@@ -257,7 +257,7 @@ function grafanas(objects: ReadonlyArray<Manifest>): GrafanaView[] {
       const vol = volumes.find((v) => v.name === m.name);
       const cm = vol?.configMap ? findObject(objects, 'ConfigMap', ns, vol.configMap.name) : undefined;
       for (const text of Object.values((cm?.data ?? {}) as Record<string, string>)) {
-        for (const d of (parse(text).datasources ?? []) as Obj[]) datasources.push({ uid: d.uid, type: d.type, name: d.name });
+        for (const d of (parse(text).datasources ?? []) as Obj[]) datasources.push({ uid: d.uid, type: d.type, name: d.name, url: d.url, tls: Boolean(d.jsonData?.tlsAuthWithCACert && d.secureJsonData?.tlsCACert) });
       }
     }
     // The sidecar loads ConfigMaps carrying its LABEL (= LABEL_VALUE) from NAMESPACE (ALL: every namespace).
@@ -298,6 +298,10 @@ function datasourceRefs(dashboard: Obj): Array<{ at: string; ref: Obj | string }
 export function datasourceProblems(objects: ReadonlyArray<Manifest>): string[] {
   const problems: string[] = [];
   for (const g of grafanas(objects)) {
+    // In-cluster HTTPS services present certificates of a cluster CA, which Grafana's trust store lacks.
+    for (const ds of g.datasources.filter((d) => /^https:\/\/[^/]+\.svc(:\d+)?(\/|$)/.test(d.url ?? '') && !d.tls)) {
+      problems.push(`${g.name}: datasource ${ds.uid} reaches ${ds.url} over HTTPS without a CA certificate (jsonData.tlsAuthWithCACert and secureJsonData.tlsCACert)`);
+    }
     const uids = new Map(g.datasources.map((d) => [d.uid, d]));
     for (const d of g.dashboards) {
       const vars = new Map(((d.json.templating?.list ?? []) as Obj[]).filter((v) => v.type === 'datasource').map((v) => [v.name as string, v]));
@@ -317,6 +321,97 @@ export function datasourceProblems(objects: ReadonlyArray<Manifest>): string[] {
         else if (type !== undefined && ds.type !== type) problems.push(`${g.name}: ${d.source} ${at} names ${uid} as ${type}, but it is a ${ds.type} datasource`);
       }
     }
+  }
+  return problems;
+}
+
+/** A pod as the output makes it: from a workload template, or by an operator from its custom resource. */
+interface PodView {
+  readonly object: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly ports: Array<{ name?: string; containerPort: number }>;
+}
+
+/**
+ * The pods of the output: workload templates, and the pods prometheus-operator creates for a
+ * Prometheus or Alertmanager (`spec.podMetadata.labels` plus the operator's own
+ * `app.kubernetes.io/name` and `app.kubernetes.io/instance` labels, and its `web` port).
+ */
+export function podsOf(objects: ReadonlyArray<Manifest>): PodView[] {
+  const pods: PodView[] = [];
+  for (const o of objects) {
+    const spec = o.spec as Obj | undefined;
+    const template = o.kind === 'CronJob' ? spec?.jobTemplate?.spec?.template : ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'].includes(o.kind) ? spec?.template : undefined;
+    if (template) {
+      const ports = ((template.spec.containers ?? []) as Obj[]).flatMap((c) => (c.ports ?? []) as PodView['ports']);
+      pods.push({ object: key(o), namespace: o.metadata.namespace ?? '', labels: template.metadata?.labels ?? {}, ports });
+    }
+    const operated: Record<string, [string, number]> = { Prometheus: ['prometheus', 9090], Alertmanager: ['alertmanager', 9093] };
+    if (operated[o.kind]) {
+      const [name, port] = operated[o.kind];
+      pods.push({
+        object: key(o), namespace: o.metadata.namespace ?? '',
+        labels: { ...(spec?.podMetadata?.labels ?? {}), 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': o.metadata.name },
+        ports: [{ name: 'web', containerPort: port }],
+      });
+    }
+  }
+  return pods;
+}
+
+const matches = (selector: Record<string, string> | undefined, labels: Record<string, string>): boolean =>
+  selector !== undefined && Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+/**
+ * Selectors and target references resolve: every Service selects a pod that has its target
+ * ports, every platform ServiceMonitor selects a Service that has its endpoint ports, and every
+ * HorizontalPodAutoscaler and PodDisruptionBudget points at a workload of the output. Monitors in
+ * a tenant's namespace select the tenant's own applications (labelled for scraping by
+ * convention), which the output does not contain, so they are not checked here.
+ */
+export function selectorProblems(objects: ReadonlyArray<Manifest>, tenantNamespaces: ReadonlyArray<string>): string[] {
+  const problems: string[] = [];
+  const pods = podsOf(objects);
+  const services = objects.filter((o) => o.kind === 'Service');
+  for (const s of services) {
+    const spec = s.spec as Obj;
+    if (!spec.selector) continue;
+    const selected = pods.filter((p) => p.namespace === s.metadata.namespace && matches(spec.selector, p.labels));
+    if (selected.length === 0) {
+      problems.push(`${key(s)}: its selector ${JSON.stringify(spec.selector)} matches no pod`);
+      continue;
+    }
+    for (const port of (spec.ports ?? []) as Obj[]) {
+      const target = port.targetPort ?? port.port;
+      const ok = selected.every((p) => p.ports.some((cp) => (typeof target === 'string' ? cp.name === target : cp.containerPort === target)));
+      if (!ok) problems.push(`${key(s)}: port ${port.name ?? port.port} targets ${target}, which not every selected pod (${selected.map((p) => p.object).join(', ')}) exposes`);
+    }
+  }
+  for (const m of objects.filter((o) => o.kind === 'ServiceMonitor')) {
+    if (tenantNamespaces.includes(m.metadata.namespace ?? '')) continue;
+    const spec = m.spec as Obj;
+    const namespaces: string[] = spec.namespaceSelector?.matchNames ?? [m.metadata.namespace ?? ''];
+    const selected = services.filter((s) => namespaces.includes(s.metadata.namespace ?? '') && matches(spec.selector?.matchLabels, s.metadata.labels ?? {}));
+    if (selected.length === 0) {
+      problems.push(`${key(m)}: its selector ${JSON.stringify(spec.selector?.matchLabels)} matches no Service in ${namespaces.join(', ')}`);
+      continue;
+    }
+    for (const e of (spec.endpoints ?? []) as Obj[]) {
+      if (!selected.some((s) => (((s.spec as Obj).ports ?? []) as Obj[]).some((p) => p.name === e.port))) problems.push(`${key(m)}: endpoint port ${e.port} is not a port of ${selected.map(key).join(', ')}`);
+    }
+  }
+  const workloads = new Set(objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`));
+  for (const h of objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')) {
+    const ref = (h.spec as Obj).scaleTargetRef as Obj;
+    const target = `${ref.kind}/${h.metadata.namespace ?? ''}/${ref.name}`;
+    // A tenant's HPA scales the tenant's own workload, which the tenant deploys.
+    if (!workloads.has(target) && !tenantNamespaces.includes(h.metadata.namespace ?? '')) problems.push(`${key(h)}: scaleTargetRef ${target} is not in the output`);
+  }
+  for (const b of objects.filter((o) => o.kind === 'PodDisruptionBudget')) {
+    if (tenantNamespaces.includes(b.metadata.namespace ?? '')) continue;
+    const selector = (b.spec as Obj).selector?.matchLabels as Record<string, string> | undefined;
+    if (!pods.some((p) => p.namespace === b.metadata.namespace && matches(selector, p.labels))) problems.push(`${key(b)}: its selector ${JSON.stringify(selector)} matches no pod`);
   }
   return problems;
 }

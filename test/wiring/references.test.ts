@@ -1,6 +1,7 @@
 import { Manifest } from '../support/schema';
 import { ENVIRONMENT_NAMES, synthEnvironment } from '../support/synth';
-import { datasourceProblems, listMapDuplicateProblems, operatorMountProblems, podMountProblems } from '../support/wiring';
+import { datasourceProblems, listMapDuplicateProblems, operatorMountProblems, podMountProblems, selectorProblems } from '../support/wiring';
+import { EXAMPLE_TENANTS } from '../../stacks/tenants';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Obj = Record<string, any>;
@@ -12,6 +13,7 @@ type Obj = Record<string, any>;
  */
 const outputs = new Map(ENVIRONMENT_NAMES.map((env) => [env, synthEnvironment(env).objects]));
 const prod = outputs.get('prod') as Manifest[];
+const TENANTS = EXAMPLE_TENANTS.map((t) => t.id);
 
 /** A deep copy of `objects` with `mutate` applied to the object `kind/name`. */
 function broken(objects: Manifest[], kind: string, name: string, mutate: (o: Obj) => void): Manifest[] {
@@ -40,6 +42,10 @@ describe.each(ENVIRONMENT_NAMES)('%s', (env) => {
 
   test('every datasource a dashboard names is provisioned for the Grafana that loads it', () => {
     expect(datasourceProblems(objects)).toEqual([]);
+  });
+
+  test('every Service, ServiceMonitor, HPA and PDB selects what it names', () => {
+    expect(selectorProblems(objects, TENANTS)).toEqual([]);
   });
 });
 
@@ -107,6 +113,19 @@ describe('each check fails on a broken copy', () => {
     });
     expect(datasourceProblems(copy)).toEqual([
       expect.stringMatching(/^Deployment\/monitoring\/grafana: ConfigMap\/monitoring\/dashboard-platform-slo tm-slo\.json panels\[0\] ".*" names datasource uid thanos, which is not provisioned \(provisioned: prometheus, /),
+    ]);
+  });
+
+  test('a Service whose target port no pod exposes, and a monitor whose port no Service has', () => {
+    let copy = broken(prod, 'Service', 'pushgateway', (s) => {
+      s.spec.ports[0].targetPort = 'metrics';
+    });
+    copy = broken(copy, 'ServiceMonitor', 'grafana', (m) => {
+      m.spec.endpoints[0].port = 'metrics';
+    });
+    expect(selectorProblems(copy, TENANTS)).toEqual([
+      'Service/monitoring/pushgateway: port http targets metrics, which not every selected pod (Deployment/monitoring/pushgateway) exposes',
+      'ServiceMonitor/monitoring/grafana: endpoint port metrics is not a port of Service/monitoring/grafana',
     ]);
   });
 });
