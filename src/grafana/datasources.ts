@@ -129,13 +129,35 @@ export function secretEnvName(ref: SecretValueRef): string {
   return ref.envName ?? `GF_DS_${ref.key.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
-/** The Secret-backed environment variables Grafana's container needs for these datasources (for the construct). */
-export function datasourceSecretEnv(specs: readonly DatasourceSpec[]): readonly (SecretValueRef & { readonly envName: string })[] {
-  const refs = specs.flatMap((s) => [
-    ...s.headers.map((h) => h.value).filter((v): v is SecretValueRef => typeof v !== 'string'),
-    ...(s.basicAuth !== undefined ? [s.basicAuth.password] : []),
-  ]);
-  return refs.map((r) => ({ ...r, envName: secretEnvName(r) }));
+/** A Secret key exposed as one environment variable of Grafana's container. */
+export type DatasourceSecretEnv = SecretValueRef & { readonly envName: string };
+
+/**
+ * The Secret-backed environment variables Grafana's container needs for these datasources (for the construct): one
+ * per Secret key, however many datasources use it, in order of first use.
+ *
+ * @throws ValidationError when one variable name would carry two different Secret keys.
+ */
+export function datasourceSecretEnv(specs: readonly DatasourceSpec[]): readonly DatasourceSecretEnv[] {
+  const byName = new Map<string, DatasourceSecretEnv>();
+  for (const s of specs) {
+    const refs = [
+      ...s.headers.map((h) => h.value).filter((v): v is SecretValueRef => typeof v !== 'string'),
+      ...(s.basicAuth !== undefined ? [s.basicAuth.password] : []),
+    ];
+    for (const ref of refs) {
+      const env = { secretName: ref.secretName, key: ref.key, envName: secretEnvName(ref) };
+      const seen = byName.get(env.envName);
+      if (seen === undefined) {
+        byName.set(env.envName, env);
+      } else if (seen.secretName !== env.secretName || seen.key !== env.key) {
+        throw new ValidationError(`datasource ${s.name}`, 'envName', env.envName,
+          'an environment variable name not used for another Secret key (set envName on one of the references)',
+          `already holds ${seen.secretName}/${seen.key}, here ${env.secretName}/${env.key}`);
+      }
+    }
+  }
+  return [...byName.values()];
 }
 
 /** One datasource as Grafana stores it, with how each secure value is filled in. */

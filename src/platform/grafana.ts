@@ -3,7 +3,7 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
-import { datasourceSecretEnv, DatasourceSpec, renderDatasourceProvisioning } from '../grafana/datasources';
+import { DatasourceSecretEnv, datasourceSecretEnv, DatasourceSpec, renderDatasourceProvisioning } from '../grafana/datasources';
 import { DASHBOARD_FOLDER_ANNOTATION, DASHBOARD_SIDECAR_LABEL } from '../grafana/grafana-dashboards';
 import { ValidationError } from '../core/errors';
 import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.com';
@@ -12,6 +12,9 @@ import { COLLECT_LABELS, recommendedLabels, selectorLabels } from '../core/label
 import { httpProbe, MEDIUM_RESOURCES, secureContainer, securePodSpec, SMALL_RESOURCES, spreadAcrossNodes, WorkloadServiceAccount } from '../core/pod';
 import { SecretKeyRef } from '../core/secret-ref';
 
+function secretEnv(envName: string, ref: SecretKeyRef): k8s.EnvVar {
+  return { name: envName, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } };
+}
 
 /** Properties of `Grafana`. */
 export interface GrafanaProps {
@@ -45,6 +48,8 @@ export class Grafana extends Construct {
   /** The URL used in links. */
   public readonly rootUrl: string;
   private readonly datasources: DatasourceSpec[] = [];
+  /** The variables Grafana's container sets besides datasource credentials. */
+  private readonly ownEnv: readonly k8s.EnvVar[];
 
   constructor(scope: Construct, id: string, props: GrafanaProps) {
     super(scope, id);
@@ -81,7 +86,18 @@ export class Grafana extends Construct {
       },
     });
 
-    const secretEnv = (envName: string, ref: SecretKeyRef): k8s.EnvVar => ({ name: envName, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } });
+    this.ownEnv = [
+      secretEnv('GF_SECURITY_ADMIN_USER', props.adminUser),
+      secretEnv('GF_SECURITY_ADMIN_PASSWORD', props.adminPassword),
+      { name: 'GF_SERVER_ROOT_URL', value: this.rootUrl },
+      { name: 'GF_PATHS_DATA', value: '/var/lib/grafana' },
+      { name: 'GF_PATHS_LOGS', value: '/var/lib/grafana/log' },
+      { name: 'GF_PATHS_PLUGINS', value: '/var/lib/grafana/plugins' },
+      { name: 'GF_PATHS_PROVISIONING', value: '/etc/grafana/provisioning' },
+      { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: 'false' },
+      { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },
+      { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
+    ];
     new k8s.KubeDeployment(this, 'Resource', {
       metadata: { name, namespace: ns, labels },
       spec: {
@@ -101,17 +117,8 @@ export class Grafana extends Construct {
                 ports: [{ name: 'http', port: 3000 }],
                 // Rendered at synth: datasources added after construction bring their Secret-backed variables.
                 env: Lazy.any({ produce: () => [
-                  secretEnv('GF_SECURITY_ADMIN_USER', props.adminUser),
-                  secretEnv('GF_SECURITY_ADMIN_PASSWORD', props.adminPassword),
-                  { name: 'GF_SERVER_ROOT_URL', value: this.rootUrl },
-                  { name: 'GF_PATHS_DATA', value: '/var/lib/grafana' },
-                  { name: 'GF_PATHS_LOGS', value: '/var/lib/grafana/log' },
-                  { name: 'GF_PATHS_PLUGINS', value: '/var/lib/grafana/plugins' },
-                  { name: 'GF_PATHS_PROVISIONING', value: '/etc/grafana/provisioning' },
-                  { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: 'false' },
-                  { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },
-                  { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
-                  // Datasource credentials (headers, passwords) from their Secrets, by reference.
+                  ...this.ownEnv,
+                  // Datasource credentials (headers, passwords) from their Secrets, by reference: one variable per Secret key.
                   ...datasourceSecretEnv(this.datasources).map((r) => secretEnv(r.envName, SecretKeyRef.of(r.secretName, r.key))),
                 ] }) as unknown as k8s.EnvVar[],
                 resources: MEDIUM_RESOURCES,
@@ -171,6 +178,18 @@ export class Grafana extends Construct {
   public addDatasource(ds: DatasourceSpec): void {
     if (this.datasources.some((d) => d.uid === ds.uid || d.name === ds.name)) {
       throw new ValidationError(this, 'datasources', ds.name, 'a datasource whose name and uid are not used by another', `uid ${ds.uid}`);
+    }
+    // Checked here, where the datasource enters, so a clash names the construct rather than failing at synth.
+    let env: readonly DatasourceSecretEnv[];
+    try {
+      env = datasourceSecretEnv([...this.datasources, ds]);
+    } catch (e) {
+      throw e instanceof ValidationError ? ValidationError.rebase(this, e, `datasources[${this.datasources.length}].`) : e;
+    }
+    const own = this.ownEnv.map((e) => e.name);
+    const reserved = env.find((r) => own.includes(r.envName));
+    if (reserved !== undefined) {
+      throw new ValidationError(this, `datasources[${this.datasources.length}].envName`, reserved.envName, `a name other than Grafana's own variables (${own.join(', ')})`);
     }
     this.datasources.push(ds);
   }

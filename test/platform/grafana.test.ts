@@ -1,0 +1,50 @@
+import { Testing } from 'cdk8s';
+import { Datasource } from '../../src/grafana/datasources';
+import { Grafana } from '../../src/platform/grafana';
+import { SecretKeyRef } from '../../src/core/secret-ref';
+import { Manifest } from '../support/schema';
+
+interface EnvVar { readonly name: string; readonly valueFrom?: { readonly secretKeyRef?: { readonly name: string; readonly key: string } } }
+interface Container { readonly name: string; readonly env?: EnvVar[]; readonly readinessProbe?: unknown; readonly livenessProbe?: unknown; readonly ports?: unknown[] }
+
+function grafana(): { chart: ReturnType<typeof Testing.chart>; g: Grafana } {
+  const chart = Testing.chart();
+  const g = new Grafana(chart, 'grafana', {
+    namespace: 'monitoring',
+    adminUser: SecretKeyRef.of('grafana-admin', 'admin-user'),
+    adminPassword: SecretKeyRef.of('grafana-admin', 'admin-password'),
+  });
+  return { chart, g };
+}
+
+function containers(chart: ReturnType<typeof Testing.chart>): Container[] {
+  const deployment = (Testing.synth(chart) as Manifest[]).find((o) => o.kind === 'Deployment') as { spec: { template: { spec: { containers: Container[] } } } };
+  return deployment.spec.template.spec.containers;
+}
+
+const esAuth = (secretName: string, key: string) => ({ user: 'elastic', password: { secretName, key } });
+const es = (name: string, auth: ReturnType<typeof esAuth>) => Datasource.elasticsearch({ name, url: 'https://es.logging.svc:9200', index: `logs-${name}`, basicAuth: auth });
+
+describe('Grafana', () => {
+  test('exposes a Secret key used by several datasources as one environment variable', () => {
+    const { chart, g } = grafana();
+    for (const name of ['a', 'b', 'c', 'd']) g.addDatasource(es(name, esAuth('es-credentials', 'password')));
+    const env = containers(chart).find((c) => c.name === 'grafana')!.env!;
+    expect(env.filter((e) => e.name === 'GF_DS_PASSWORD')).toEqual([{ name: 'GF_DS_PASSWORD', valueFrom: { secretKeyRef: { name: 'es-credentials', key: 'password' } } }]);
+    const names = env.map((e) => e.name);
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+  });
+
+  test.each([
+    ['on one variable name for two Secret keys', (g: Grafana) => {
+      g.addDatasource(es('a', esAuth('es-one', 'password')));
+      g.addDatasource(es('b', esAuth('es-two', 'password')));
+    }, 'test/grafana: datasources[1].envName: got "GF_DS_PASSWORD" (already holds es-one/password, here es-two/password); allowed: an environment variable name not used for another Secret key (set envName on one of the references)'],
+    ['on a variable name Grafana sets itself', (g: Grafana) => {
+      g.addDatasource(es('a', { user: 'elastic', password: { secretName: 'es', key: 'password', envName: 'GF_SECURITY_ADMIN_PASSWORD' } }));
+    }, 'test/grafana: datasources[0].envName: got "GF_SECURITY_ADMIN_PASSWORD"; allowed: a name other than Grafana\'s own variables'],
+  ])('fails %s', (_, add, message) => {
+    const { g } = grafana();
+    expect(() => add(g)).toThrow(message);
+  });
+});
