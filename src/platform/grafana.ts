@@ -12,6 +12,9 @@ import { COLLECT_LABELS, recommendedLabels, selectorLabels } from '../core/label
 import { httpProbe, MEDIUM_RESOURCES, secureContainer, securePodSpec, SMALL_RESOURCES, spreadAcrossNodes, WorkloadServiceAccount } from '../core/pod';
 import { SecretKeyRef } from '../core/secret-ref';
 
+/** The port of the dashboard sidecar's health endpoint (k8s-sidecar's `HEALTH_PORT`, its default). */
+const SIDECAR_HEALTH_PORT = 8080;
+
 function secretEnv(envName: string, ref: SecretKeyRef): k8s.EnvVar {
   return { name: envName, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } };
 }
@@ -144,8 +147,15 @@ export class Grafana extends Construct {
                   { name: 'RESOURCE', value: 'configmap' },
                   { name: 'NAMESPACE', value: ns },
                   { name: 'METHOD', value: 'WATCH' },
+                  { name: 'HEALTH_PORT', value: String(SIDECAR_HEALTH_PORT) },
                 ],
+                ports: [{ name: 'health', port: SIDECAR_HEALTH_PORT }],
                 resources: SMALL_RESOURCES,
+                // k8s-sidecar's /healthz answers 503 until the first sync of the dashboards is done (readiness) and
+                // when the API has not answered for 60 s or a watcher thread died (liveness); the delay lets the first
+                // sync finish before liveness counts.
+                readinessProbe: httpProbe('/healthz', 'health', 5),
+                livenessProbe: { ...httpProbe('/healthz', 'health', 10), initialDelaySeconds: 30 },
                 volumeMounts: [{ name: 'dashboards', mountPath: '/tmp/dashboards' }],
                 location: this,
               }),

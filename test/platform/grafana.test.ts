@@ -47,4 +47,13 @@ describe('Grafana', () => {
     const { g } = grafana();
     expect(() => add(g)).toThrow(message);
   });
+
+  test('the dashboard sidecar has readiness and liveness probes on its health endpoint', () => {
+    const { chart } = grafana();
+    const sidecar = containers(chart).find((c) => c.name === 'dashboard-sidecar')!;
+    expect(sidecar.ports).toEqual([{ name: 'health', containerPort: 8080, protocol: 'TCP' }]);
+    expect(sidecar.env).toContainEqual({ name: 'HEALTH_PORT', value: '8080' });
+    expect(sidecar.readinessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'health' } });
+    expect(sidecar.livenessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'health' } });
+  });
 });
