@@ -1,5 +1,5 @@
 import { Testing } from 'cdk8s';
-import { Datasource } from '../../src/grafana/datasources';
+import { Datasource, SecretValueRef } from '../../src/grafana/datasources';
 import { Grafana } from '../../src/platform/grafana';
 import { SecretKeyRef } from '../../src/core/secret-ref';
 import { Manifest } from '../support/schema';
@@ -18,12 +18,12 @@ function grafana(): { chart: ReturnType<typeof Testing.chart>; g: Grafana } {
 }
 
 function containers(chart: ReturnType<typeof Testing.chart>): Container[] {
-  const deployment = (Testing.synth(chart) as Manifest[]).find((o) => o.kind === 'Deployment') as { spec: { template: { spec: { containers: Container[] } } } };
+  const deployment = (Testing.synth(chart) as Manifest[]).find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: Container[] } } } };
   return deployment.spec.template.spec.containers;
 }
 
 const esAuth = (secretName: string, key: string) => ({ user: 'elastic', password: { secretName, key } });
-const es = (name: string, auth: ReturnType<typeof esAuth>) => Datasource.elasticsearch({ name, url: 'https://es.logging.svc:9200', index: `logs-${name}`, basicAuth: auth });
+const es = (name: string, auth: { user: string; password: SecretValueRef }) => Datasource.elasticsearch({ name, url: 'https://es.logging.svc:9200', index: `logs-${name}`, basicAuth: auth });
 
 describe('Grafana', () => {
   test('exposes a Secret key used by several datasources as one environment variable', () => {
