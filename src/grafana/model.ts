@@ -190,6 +190,22 @@ export function listDashboardQueries(dashboard: Dashboard): readonly DashboardQu
   return queries;
 }
 
+/**
+ * The UIDs of the datasources a dashboard names: those of its panels, their queries and its variables, each once, in
+ * order of first use. References through a variable (`${ds}`) are left out: they resolve in the browser.
+ */
+export function listDashboardDatasourceUids(dashboard: Dashboard): readonly string[] {
+  const refs: unknown[] = [];
+  for (const panel of panelsOf(dashboard)) {
+    refs.push(panel.datasource, ...(panel.targets ?? []).map((t) => (t as { datasource?: unknown }).datasource));
+  }
+  for (const variable of dashboard.templating.list ?? []) refs.push(variable.datasource);
+  const uids = refs
+    .map((r) => (r !== null && typeof r === 'object' ? (r as { uid?: unknown }).uid : undefined))
+    .filter((u): u is string => typeof u === 'string' && !u.startsWith('$'));
+  return [...new Set(uids)];
+}
+
 /** Every panel of a dashboard except row headers, rows' children included. */
 export function listDashboardPanels(dashboard: Dashboard): readonly Panel[] {
   return panelsOf(dashboard);

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { DatasourceSecretEnv, datasourceSecretEnv, DatasourceSpec, renderDatasourceProvisioning } from '../grafana/datasources';
-import { DASHBOARD_FOLDER_ANNOTATION, DASHBOARD_SIDECAR_LABEL } from '../grafana/grafana-dashboards';
+import { DASHBOARD_FOLDER_ANNOTATION, DASHBOARD_SIDECAR_LABEL, GrafanaDashboards } from '../grafana/grafana-dashboards';
 import { ValidationError } from '../core/errors';
 import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.com';
 import { ContainerImage, Images } from '../core/images';
@@ -46,6 +46,8 @@ export interface GrafanaProps {
 export class Grafana extends Construct {
   /** Service name. */
   public readonly serviceName = 'grafana';
+  /** The namespace Grafana runs in (its sidecar loads dashboard ConfigMaps from here). */
+  public readonly namespace: string;
   /** In-cluster URL. */
   public readonly url: string;
   /** The URL used in links. */
@@ -57,6 +59,7 @@ export class Grafana extends Construct {
   constructor(scope: Construct, id: string, props: GrafanaProps) {
     super(scope, id);
     const ns = props.namespace;
+    this.namespace = ns;
     const name = 'grafana';
     const labels = recommendedLabels({ name, component: 'dashboards' });
     const selector = selectorLabels({ name });
@@ -182,6 +185,19 @@ export class Grafana extends Construct {
     if (replicas > 1) {
       oneAtATimeBudget(this, 'Budget', { name, namespace: ns, labels, selector });
     }
+    this.node.addValidation({ validate: () => this.unprovisionedDatasources() });
+  }
+
+  /**
+   * Every datasource UID that a dashboard loaded by this Grafana's sidecar (a `GrafanaDashboards` in its namespace,
+   * anywhere in the app) queries must be provisioned here; a panel over a missing datasource shows only an error.
+   */
+  private unprovisionedDatasources(): string[] {
+    const provisioned = new Set(this.datasources.map((d) => d.uid));
+    const sets = this.node.root.node.findAll().filter((c): c is GrafanaDashboards => c instanceof GrafanaDashboards && c.sidecar && c.namespace === this.namespace);
+    return sets.flatMap((set) => set.dashboards.flatMap((d) => d.datasourceUids
+      .filter((uid) => !provisioned.has(uid))
+      .map((uid) => new ValidationError(set, `dashboards.${d.uid}.datasource`, uid, `the UID of a datasource provisioned in ${this.node.path} (${[...provisioned].join(', ')})`).message)));
   }
 
   /** Provision a datasource (build it with the `Datasource` factories). Secret values reach Grafana as environment variables from Secret references. */

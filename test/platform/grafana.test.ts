@@ -1,5 +1,11 @@
 import { Testing } from 'cdk8s';
+import { parse } from 'yaml';
 import { Datasource, SecretValueRef } from '../../src/grafana/datasources';
+import { securityDashboard } from '../../src/grafana/dashboards/security';
+import { GrafanaDashboards } from '../../src/grafana/grafana-dashboards';
+import { DEFAULT_DATASOURCE_UIDS } from '../../src/grafana/model';
+import { ALL_TENANTS_AUDIT_STREAMS } from '../../src/logging/model';
+import { ENVIRONMENT_NAMES, synthEnvironment } from '../support/synth';
 import { Grafana } from '../../src/platform/grafana';
 import { SecretKeyRef } from '../../src/core/secret-ref';
 import { Manifest } from '../support/schema';
@@ -55,5 +61,26 @@ describe('Grafana', () => {
     expect(sidecar.env).toContainEqual({ name: 'HEALTH_PORT', value: '8080' });
     expect(sidecar.readinessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'health' } });
     expect(sidecar.livenessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'health' } });
+  });
+
+  test('fails when a dashboard its sidecar loads queries a datasource it does not provision', () => {
+    const { chart, g } = grafana();
+    g.addDatasource(Datasource.prometheus({ name: 'Prometheus', uid: DEFAULT_DATASOURCE_UIDS.prometheus, url: 'http://prometheus.monitoring.svc:9090' }));
+    new GrafanaDashboards(chart, 'dashboards', { namespace: 'monitoring', dashboards: [{ name: 'security', title: 'Security', build: securityDashboard }] });
+    expect(g.node.validate()).toEqual([
+      'test/dashboards: dashboards.tm-security.datasource: got "elasticsearch-audit"; allowed: the UID of a datasource provisioned in test/grafana (prometheus)',
+    ]);
+  });
+});
+
+describe.each(ENVIRONMENT_NAMES)('the %s platform Grafana', (env) => {
+  const objects = synthEnvironment(env).objects;
+  const datasources = (parse((objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'grafana-datasources') as unknown as { data: Record<string, string> }).data['datasources.yaml']!) as { datasources: Record<string, unknown>[] }).datasources;
+
+  test('provisions the audit datasource of the platform security dashboard over every tenant\'s audit streams, with the tenant datasources\' credentials', () => {
+    const audit = datasources.find((d) => d.uid === DEFAULT_DATASOURCE_UIDS.audit)!;
+    const tenantAudit = datasources.find((d) => d.type === 'elasticsearch' && d !== audit)!;
+    expect(audit).toMatchObject({ type: 'elasticsearch', url: tenantAudit.url, basicAuthUser: tenantAudit.basicAuthUser, secureJsonData: tenantAudit.secureJsonData, jsonData: { index: ALL_TENANTS_AUDIT_STREAMS } });
+    expect(ALL_TENANTS_AUDIT_STREAMS).toBe('logs-*-audit');
   });
 });
