@@ -10,8 +10,6 @@ import { platformRuleGroups } from '../src/prometheus/packs';
 import { PrometheusRules } from '../src/prometheus/prometheus-rules';
 import { Datasource, tenantDatasourceUid } from '../src/grafana/datasources';
 import { ElasticIndices } from '../src/logging/elastic-indices';
-import { ALL_TENANTS_AUDIT_STREAMS } from '../src/logging/model';
-import { DEFAULT_DATASOURCE_UIDS } from '../src/grafana/model';
 import { JaegerCollector } from '../src/tracing/jaeger-collector';
 import { Matcher } from '../src/core/matcher';
 import { RemediationController } from '../src/remediation/remediation-controller';
@@ -133,13 +131,11 @@ export function createPlatform(app: App, props: PlatformStackProps): PlatformPar
   }));
   const jaeger = new JaegerCollector(chart, 'Jaeger', { environment: profile, namespace: ns, elasticsearch: indices.connection, tenants: props.tenants.map((t) => t.id) });
 
-  const esAuth = { user: indices.connection.username, password: { secretName: indices.connection.password.name, key: indices.connection.password.key } };
   // The platform security dashboard reads every tenant's audit events.
-  platform.grafana.addDatasource(Datasource.elasticsearch({
-    name: 'Audit (all tenants)', uid: DEFAULT_DATASOURCE_UIDS.audit, url: indices.connection.url, index: ALL_TENANTS_AUDIT_STREAMS, basicAuth: esAuth,
-  }));
+  platform.addAuditLogs(indices.connection);
   for (const t of props.tenants) {
     platform.addTenant(t.id);
+    const esAuth = { user: indices.connection.username, password: { secretName: indices.connection.password.name, key: indices.connection.password.key } };
     platform.grafana.addDatasource(Datasource.jaeger({ name: `Jaeger (${t.id})`, uid: tenantDatasourceUid('jaeger', t.id), url: jaeger.endpoints(t.id).query }));
     platform.grafana.addDatasource(Datasource.elasticsearch({ name: `Logs (${t.id})`, uid: tenantDatasourceUid('logs', t.id), url: indices.connection.url, index: `logs-${t.id}-app`, basicAuth: esAuth }));
     platform.grafana.addDatasource(Datasource.elasticsearch({ name: `Audit (${t.id})`, uid: tenantDatasourceUid('audit', t.id), url: indices.connection.url, index: `logs-${t.id}-audit`, basicAuth: esAuth }));

@@ -23,6 +23,9 @@ import { Datasource, tenantDatasourceUid } from '../grafana/datasources';
 import { GrafanaDashboards } from '../grafana/grafana-dashboards';
 import { Grafana } from './grafana';
 import { Pushgateway } from './pushgateway';
+import { DEFAULT_DATASOURCE_UIDS } from '../grafana/model';
+import { ElasticsearchConnection } from '../logging/elastic-indices';
+import { ALL_TENANTS_AUDIT_STREAMS } from '../logging/model';
 import { SecretKeyRef } from '../core/secret-ref';
 
 /** What the platform's Alertmanager needs from the alert routing: where its configuration is. */
@@ -162,6 +165,22 @@ export class MonitoringPlatform extends Construct {
       url: rw ? rw.queryUrl ?? `${new URL(rw.url).origin}/prometheus` : `http://prometheus.${this.namespace}.svc:9090`,
       headers: rw ? [{ name: this.tenantHeader as string, value: tenantId }] : [],
       scrapeInterval: this.environment.scrapeInterval.toPrometheus(),
+    }));
+  }
+
+  /**
+   * Give the platform dashboards the audit events of every tenant: an Elasticsearch datasource with the UID the
+   * platform security dashboard queries (`DEFAULT_DATASOURCE_UIDS.audit`) over all tenants' audit data streams
+   * (`ALL_TENANTS_AUDIT_STREAMS`), authenticated with the connection's user and password Secret. Without it the
+   * synth fails, because that dashboard would query a datasource Grafana does not have.
+   */
+  public addAuditLogs(elasticsearch: ElasticsearchConnection): void {
+    this.grafana.addDatasource(Datasource.elasticsearch({
+      name: 'Audit (all tenants)',
+      uid: DEFAULT_DATASOURCE_UIDS.audit,
+      url: elasticsearch.url,
+      index: ALL_TENANTS_AUDIT_STREAMS,
+      basicAuth: { user: elasticsearch.username, password: { secretName: elasticsearch.password.name, key: elasticsearch.password.key } },
     }));
   }
 

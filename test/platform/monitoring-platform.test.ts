@@ -2,6 +2,7 @@ import { Testing } from 'cdk8s';
 import { DEV, PROD } from '../../src/core/environment';
 import { EnvironmentProfile } from '../../src/core/environment';
 import { MonitoringPlatform } from '../../src/platform/monitoring-platform';
+import { SecretKeyRef } from '../../src/core/secret-ref';
 import { podTemplates, restrictedViolations } from '../support/pod-security';
 import { Manifest, validateManifest } from '../support/schema';
 
@@ -12,6 +13,7 @@ function synth(environment: EnvironmentProfile, tenants: string[] = ['acme', 'gl
   const chart = Testing.chart();
   const platform = new MonitoringPlatform(chart, 'platform', { environment, alerting, grafanaAdminSecret: 'grafana-admin' });
   for (const t of tenants) platform.addTenant(t);
+  platform.addAuditLogs({ url: 'https://elasticsearch.logging.svc:9200', username: 'grafana', password: SecretKeyRef.of('elasticsearch-credentials', 'password') });
   return Testing.synth(chart) as Manifest[];
 }
 const find = (objs: Manifest[], kind: string, name?: string) => objs.find((o) => o.kind === kind && (!name || o.metadata.name === name)) as Manifest;
