@@ -9,7 +9,7 @@ import { ValidationError } from '../core/errors';
 import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.com';
 import { ContainerImage, Images } from '../core/images';
 import { COLLECT_LABELS, recommendedLabels, selectorLabels } from '../core/labels';
-import { httpProbe, MEDIUM_RESOURCES, secureContainer, securePodSpec, SMALL_RESOURCES, spreadAcrossNodes, WorkloadServiceAccount } from '../core/pod';
+import { httpProbe, MEDIUM_RESOURCES, secureContainer, secureDeployment, SMALL_RESOURCES, WorkloadServiceAccount } from '../core/pod';
 import { SecretKeyRef } from '../core/secret-ref';
 
 /** The port of the dashboard sidecar's health endpoint (k8s-sidecar's `HEALTH_PORT`, its default). */
@@ -104,75 +104,65 @@ export class Grafana extends Construct {
       { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },
       { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
     ];
-    new k8s.KubeDeployment(this, 'Resource', {
-      metadata: { name, namespace: ns, labels },
-      spec: {
-        replicas,
-        selector: { matchLabels: selector },
-        template: {
-          metadata: { labels: { ...labels, ...selector } },
-          spec: securePodSpec({
-            serviceAccountName: sa.name,
-            // The dashboard sidecar calls the Kubernetes API.
-            automountServiceAccountToken: true,
-            affinity: replicas > 1 ? spreadAcrossNodes(selector) : undefined,
-            containers: [
-              secureContainer({
-                name,
-                image: props.image ?? Images.grafana(),
-                ports: [{ name: 'http', port: 3000 }],
-                // Rendered at synth: datasources added after construction bring their Secret-backed variables.
-                env: Lazy.any({ produce: () => [
-                  ...this.ownEnv,
-                  // Datasource credentials (headers, passwords) from their Secrets, by reference: one variable per Secret key.
-                  ...datasourceSecretEnv(this.datasources).map((r) => secretEnv(r.envName, SecretKeyRef.of(r.secretName, r.key))),
-                ] }) as unknown as k8s.EnvVar[],
-                resources: MEDIUM_RESOURCES,
-                readinessProbe: httpProbe('/api/health', 'http'),
-                livenessProbe: httpProbe('/api/health', 'http', 30),
-                volumeMounts: [
-                  { name: 'data', mountPath: '/var/lib/grafana' },
-                  { name: 'tmp', mountPath: '/tmp' },
-                  { name: 'dashboards', mountPath: '/tmp/dashboards' },
-                  { name: 'datasources', mountPath: '/etc/grafana/provisioning/datasources', readOnly: true },
-                  { name: 'dashboard-providers', mountPath: '/etc/grafana/provisioning/dashboards', readOnly: true },
-                ],
-                location: this,
-              }),
-              secureContainer({
-                name: 'dashboard-sidecar',
-                image: props.sidecarImage ?? Images.grafanaSidecar(),
-                env: [
-                  { name: 'LABEL', value: DASHBOARD_SIDECAR_LABEL },
-                  { name: 'LABEL_VALUE', value: '1' },
-                  { name: 'FOLDER', value: '/tmp/dashboards' },
-                  { name: 'FOLDER_ANNOTATION', value: DASHBOARD_FOLDER_ANNOTATION },
-                  { name: 'RESOURCE', value: 'configmap' },
-                  { name: 'NAMESPACE', value: ns },
-                  { name: 'METHOD', value: 'WATCH' },
-                  { name: 'HEALTH_PORT', value: String(SIDECAR_HEALTH_PORT) },
-                ],
-                ports: [{ name: 'health', port: SIDECAR_HEALTH_PORT }],
-                resources: SMALL_RESOURCES,
-                // k8s-sidecar's /healthz answers 503 until the first sync of the dashboards is done (readiness) and
-                // when the API has not answered for 60 s or a watcher thread died (liveness); the delay lets the first
-                // sync finish before liveness counts.
-                readinessProbe: httpProbe('/healthz', 'health', 5),
-                livenessProbe: { ...httpProbe('/healthz', 'health', 10), initialDelaySeconds: 30 },
-                volumeMounts: [{ name: 'dashboards', mountPath: '/tmp/dashboards' }],
-                location: this,
-              }),
-            ],
-            volumes: [
-              { name: 'data', emptyDir: {} },
-              { name: 'tmp', emptyDir: {} },
-              { name: 'dashboards', emptyDir: {} },
-              { name: 'datasources', configMap: { name: 'grafana-datasources' } },
-              { name: 'dashboard-providers', configMap: { name: 'grafana-dashboard-providers' } },
-            ],
-          }),
-        },
-      },
+    secureDeployment(this, 'Resource', {
+      name, namespace: ns, labels, selector, replicas,
+      serviceAccountName: sa.name,
+      // The dashboard sidecar calls the Kubernetes API.
+      automountServiceAccountToken: true,
+      containers: [
+        secureContainer({
+          name,
+          image: props.image ?? Images.grafana(),
+          ports: [{ name: 'http', port: 3000 }],
+          // Rendered at synth: datasources added after construction bring their Secret-backed variables.
+          env: Lazy.any({ produce: () => [
+            ...this.ownEnv,
+            // Datasource credentials (headers, passwords) from their Secrets, by reference: one variable per Secret key.
+            ...datasourceSecretEnv(this.datasources).map((r) => secretEnv(r.envName, SecretKeyRef.of(r.secretName, r.key))),
+          ] }) as unknown as k8s.EnvVar[],
+          resources: MEDIUM_RESOURCES,
+          readinessProbe: httpProbe('/api/health', 'http'),
+          livenessProbe: httpProbe('/api/health', 'http', 30),
+          volumeMounts: [
+            { name: 'data', mountPath: '/var/lib/grafana' },
+            { name: 'tmp', mountPath: '/tmp' },
+            { name: 'dashboards', mountPath: '/tmp/dashboards' },
+            { name: 'datasources', mountPath: '/etc/grafana/provisioning/datasources', readOnly: true },
+            { name: 'dashboard-providers', mountPath: '/etc/grafana/provisioning/dashboards', readOnly: true },
+          ],
+          location: this,
+        }),
+        secureContainer({
+          name: 'dashboard-sidecar',
+          image: props.sidecarImage ?? Images.grafanaSidecar(),
+          env: [
+            { name: 'LABEL', value: DASHBOARD_SIDECAR_LABEL },
+            { name: 'LABEL_VALUE', value: '1' },
+            { name: 'FOLDER', value: '/tmp/dashboards' },
+            { name: 'FOLDER_ANNOTATION', value: DASHBOARD_FOLDER_ANNOTATION },
+            { name: 'RESOURCE', value: 'configmap' },
+            { name: 'NAMESPACE', value: ns },
+            { name: 'METHOD', value: 'WATCH' },
+            { name: 'HEALTH_PORT', value: String(SIDECAR_HEALTH_PORT) },
+          ],
+          ports: [{ name: 'health', port: SIDECAR_HEALTH_PORT }],
+          resources: SMALL_RESOURCES,
+          // k8s-sidecar's /healthz answers 503 until the first sync of the dashboards is done (readiness) and
+          // when the API has not answered for 60 s or a watcher thread died (liveness); the delay lets the first
+          // sync finish before liveness counts.
+          readinessProbe: httpProbe('/healthz', 'health', 5),
+          livenessProbe: { ...httpProbe('/healthz', 'health', 10), initialDelaySeconds: 30 },
+          volumeMounts: [{ name: 'dashboards', mountPath: '/tmp/dashboards' }],
+          location: this,
+        }),
+      ],
+      volumes: [
+        { name: 'data', emptyDir: {} },
+        { name: 'tmp', emptyDir: {} },
+        { name: 'dashboards', emptyDir: {} },
+        { name: 'datasources', configMap: { name: 'grafana-datasources' } },
+        { name: 'dashboard-providers', configMap: { name: 'grafana-dashboard-providers' } },
+      ],
     });
     new k8s.KubeService(this, 'Service', {
       metadata: { name: this.serviceName, namespace: ns, labels },
