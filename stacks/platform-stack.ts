@@ -5,6 +5,7 @@ import { SecretKeyRef } from '../src/core/secret-ref';
 import { Duration } from '../src/core/duration';
 import { EnvironmentProfile } from '../src/core/environment';
 import { MonitoringPlatform } from '../src/platform/monitoring-platform';
+import { tenantQueryProxyName } from '../src/platform/tenant-query-proxy';
 import { escalationRuleGroup } from '../src/prometheus/escalation';
 import { platformRuleGroups } from '../src/prometheus/packs';
 import { PrometheusRules } from '../src/prometheus/prometheus-rules';
@@ -91,7 +92,12 @@ export function createPlatform(app: App, props: PlatformStackProps): PlatformPar
     name: 'platform-rules',
     groups: [
       // The scrape jobs of the platform's components (prometheus-operator names a job after its Service).
-      ...platformRuleGroups(profile, { platform: { components: [...PLATFORM_COMPONENT_JOBS, ...props.tenants.map((t) => `jaeger-${t.id}`)] } }),
+      // Without remote write, each tenant's metrics datasource reads through its own query proxy (MonitoringPlatform.addTenant).
+      ...platformRuleGroups(profile, { platform: { components: [
+        ...PLATFORM_COMPONENT_JOBS,
+        ...props.tenants.map((t) => `jaeger-${t.id}`),
+        ...(profile.remoteWrite ? [] : props.tenants.map((t) => tenantQueryProxyName(t.id))),
+      ] } }),
       escalationRuleGroup(profile, { scope: 'platform' }),
     ],
     ruleLabels: { environment: profile.name },

@@ -68,6 +68,8 @@ export const Images = {
   grafana: (): ContainerImage => ContainerImage.parse('docker.io/grafana/grafana:13.2.3'),
   /** The sidecar that loads dashboards and datasources from labelled ConfigMaps into Grafana. */
   grafanaSidecar: (): ContainerImage => ContainerImage.parse('quay.io/kiwigrid/k8s-sidecar:2.10.1'),
+  /** prom-label-proxy: restricts a tenant's Grafana datasource to its series on the shared Prometheus. */
+  promLabelProxy: (): ContainerImage => ContainerImage.parse('quay.io/prometheuscommunity/prom-label-proxy:v0.15.1'),
   /** Jaeger v2 (OpenTelemetry Collector based). */
   jaeger: (): ContainerImage => ContainerImage.parse('docker.io/jaegertracing/jaeger:2.10.0'),
   /** Prometheus Pushgateway. */
