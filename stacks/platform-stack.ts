@@ -5,6 +5,7 @@ import { SecretKeyRef } from '../src/core/secret-ref';
 import { Duration } from '../src/core/duration';
 import { EnvironmentProfile } from '../src/core/environment';
 import { MonitoringPlatform } from '../src/platform/monitoring-platform';
+import { tenantQueryProxyName } from '../src/platform/tenant-query-proxy';
 import { escalationRuleGroup } from '../src/prometheus/escalation';
 import { platformRuleGroups } from '../src/prometheus/packs';
 import { PrometheusRules } from '../src/prometheus/prometheus-rules';
@@ -91,7 +92,12 @@ export function createPlatform(app: App, props: PlatformStackProps): PlatformPar
     name: 'platform-rules',
     groups: [
       // The scrape jobs of the platform's components (prometheus-operator names a job after its Service).
-      ...platformRuleGroups(profile, { platform: { components: [...PLATFORM_COMPONENT_JOBS, ...props.tenants.map((t) => `jaeger-${t.id}`)] } }),
+      // Without remote write, each tenant's metrics datasource reads through its own query proxy (MonitoringPlatform.addTenant).
+      ...platformRuleGroups(profile, { platform: { components: [
+        ...PLATFORM_COMPONENT_JOBS,
+        ...props.tenants.map((t) => `jaeger-${t.id}`),
+        ...(profile.remoteWrite ? [] : props.tenants.map((t) => tenantQueryProxyName(t.id))),
+      ] } }),
       escalationRuleGroup(profile, { scope: 'platform' }),
     ],
     ruleLabels: { environment: profile.name },
@@ -131,12 +137,16 @@ export function createPlatform(app: App, props: PlatformStackProps): PlatformPar
   }));
   const jaeger = new JaegerCollector(chart, 'Jaeger', { environment: profile, namespace: ns, elasticsearch: indices.connection, tenants: props.tenants.map((t) => t.id) });
 
+  // The platform security dashboard reads every tenant's audit events.
+  platform.addAuditLogs(indices.connection);
   for (const t of props.tenants) {
     platform.addTenant(t.id);
     const esAuth = { user: indices.connection.username, password: { secretName: indices.connection.password.name, key: indices.connection.password.key } };
+    const ca = indices.connection.ca;
+    const tlsCa = ca ? { secretName: ca.name, key: ca.key } : undefined;
     platform.grafana.addDatasource(Datasource.jaeger({ name: `Jaeger (${t.id})`, uid: tenantDatasourceUid('jaeger', t.id), url: jaeger.endpoints(t.id).query }));
-    platform.grafana.addDatasource(Datasource.elasticsearch({ name: `Logs (${t.id})`, uid: tenantDatasourceUid('logs', t.id), url: indices.connection.url, index: `logs-${t.id}-app`, basicAuth: esAuth }));
-    platform.grafana.addDatasource(Datasource.elasticsearch({ name: `Audit (${t.id})`, uid: tenantDatasourceUid('audit', t.id), url: indices.connection.url, index: `logs-${t.id}-audit`, basicAuth: esAuth }));
+    platform.grafana.addDatasource(Datasource.elasticsearch({ name: `Logs (${t.id})`, uid: tenantDatasourceUid('logs', t.id), url: indices.connection.url, index: `logs-${t.id}-app`, basicAuth: esAuth, tlsCa }));
+    platform.grafana.addDatasource(Datasource.elasticsearch({ name: `Audit (${t.id})`, uid: tenantDatasourceUid('audit', t.id), url: indices.connection.url, index: `logs-${t.id}-audit`, basicAuth: esAuth, tlsCa }));
     routing.addSecret(`alerting-${t.id}`, ['slack-url']);
     routing.addTenantRoute(t.id, [
       Receiver.slack({ name: `${t.id}-chat`, channel: t.contacts.slackChannel ?? '#alerts', webhookUrl: SecretKeyRef.of(`alerting-${t.id}`, 'slack-url') }),

@@ -65,9 +65,11 @@ export const Images = {
   /** This project's runtime image (drift, anomaly, remediation and index-setup programs). */
   runtime: (): ContainerImage => ContainerImage.of(RUNTIME_IMAGE_REPOSITORY, packageVersion()),
   /** Grafana. */
-  grafana: (): ContainerImage => ContainerImage.parse('docker.io/grafana/grafana:11.3.1'),
+  grafana: (): ContainerImage => ContainerImage.parse('docker.io/grafana/grafana:13.2.3'),
   /** The sidecar that loads dashboards and datasources from labelled ConfigMaps into Grafana. */
-  grafanaSidecar: (): ContainerImage => ContainerImage.parse('quay.io/kiwigrid/k8s-sidecar:1.28.0'),
+  grafanaSidecar: (): ContainerImage => ContainerImage.parse('quay.io/kiwigrid/k8s-sidecar:2.10.1'),
+  /** prom-label-proxy: restricts a tenant's Grafana datasource to its series on the shared Prometheus. */
+  promLabelProxy: (): ContainerImage => ContainerImage.parse('quay.io/prometheuscommunity/prom-label-proxy:v0.15.1'),
   /** Jaeger v2 (OpenTelemetry Collector based). */
   jaeger: (): ContainerImage => ContainerImage.parse('docker.io/jaegertracing/jaeger:2.10.0'),
   /** Prometheus Pushgateway. */

@@ -146,6 +146,36 @@ export function securePodSpec(opts: SecurePodSpecOptions): k8s.PodSpec {
   };
 }
 
+/** What a Deployment of a restricted pod needs. */
+export interface SecureDeploymentProps extends Omit<SecurePodSpecOptions, 'affinity'> {
+  /** Object name. */
+  readonly name: string;
+  /** Namespace. */
+  readonly namespace: string;
+  /** Labels of the Deployment and its pods. */
+  readonly labels: Record<string, string>;
+  /** The pod selector (also added to the pods' labels). */
+  readonly selector: Record<string, string>;
+  /** Replicas; more than one are spread across nodes. */
+  readonly replicas: number;
+}
+
+/** A Deployment whose pods meet Pod Security "restricted" ({@link securePodSpec}), with replicas spread across nodes. */
+export function secureDeployment(scope: Construct, id: string, props: SecureDeploymentProps): k8s.KubeDeployment {
+  const { name, namespace, labels, selector, replicas, ...pod } = props;
+  return new k8s.KubeDeployment(scope, id, {
+    metadata: { name, namespace, labels },
+    spec: {
+      replicas,
+      selector: { matchLabels: selector },
+      template: {
+        metadata: { labels: { ...labels, ...selector } },
+        spec: securePodSpec({ ...pod, affinity: replicas > 1 ? spreadAcrossNodes(selector) : undefined }),
+      },
+    },
+  });
+}
+
 /** A preferred pod anti-affinity that spreads replicas of `selector` across nodes. */
 export function spreadAcrossNodes(selector: Record<string, string>): k8s.Affinity {
   return {

@@ -48,6 +48,12 @@ export interface DatasourceSpec {
    * @default - no basic authentication
    */
   readonly basicAuth?: { readonly user: string; readonly password: SecretValueRef };
+  /**
+   * The CA certificate (PEM) that signed the server's certificate, for HTTPS services whose CA
+   * is not in Grafana's trust store (an in-cluster Elasticsearch).
+   * @default - the system trust store
+   */
+  readonly tlsCa?: SecretValueRef;
 }
 
 /** Options shared by every datasource factory. */
@@ -82,6 +88,11 @@ export interface DatasourceOptions {
    * @default - none
    */
   readonly basicAuth?: { readonly user: string; readonly password: SecretValueRef };
+  /**
+   * The CA certificate (PEM) that signed the server's certificate; needs an `https://` URL.
+   * @default - the system trust store
+   */
+  readonly tlsCa?: SecretValueRef;
 }
 
 /** The header shared long-term metric stores read the tenant from. */
@@ -101,7 +112,10 @@ function base(kind: DatasourceKind, o: DatasourceOptions, jsonData: DatasourceSp
   if (repeated !== undefined) {
     throw new ValidationError(`datasource ${o.name}`, 'headers', repeated, 'each header name once (the tenant option sets X-Scope-OrgID)', 'set twice');
   }
-  return { kind, name: o.name, uid, url: o.url, isDefault: o.isDefault ?? false, jsonData, headers, basicAuth: o.basicAuth };
+  if (o.tlsCa !== undefined && !o.url.startsWith('https://')) {
+    throw new ValidationError(`datasource ${o.name}`, 'url', o.url, 'an https:// URL when tlsCa is set (the CA verifies a TLS server)');
+  }
+  return { kind, name: o.name, uid, url: o.url, isDefault: o.isDefault ?? false, jsonData, headers, basicAuth: o.basicAuth, tlsCa: o.tlsCa };
 }
 
 /** Factories for the platform's datasources. */
@@ -129,13 +143,36 @@ export function secretEnvName(ref: SecretValueRef): string {
   return ref.envName ?? `GF_DS_${ref.key.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
-/** The Secret-backed environment variables Grafana's container needs for these datasources (for the construct). */
-export function datasourceSecretEnv(specs: readonly DatasourceSpec[]): readonly (SecretValueRef & { readonly envName: string })[] {
-  const refs = specs.flatMap((s) => [
-    ...s.headers.map((h) => h.value).filter((v): v is SecretValueRef => typeof v !== 'string'),
-    ...(s.basicAuth !== undefined ? [s.basicAuth.password] : []),
-  ]);
-  return refs.map((r) => ({ ...r, envName: secretEnvName(r) }));
+/** A Secret key exposed as one environment variable of Grafana's container. */
+export type DatasourceSecretEnv = SecretValueRef & { readonly envName: string };
+
+/**
+ * The Secret-backed environment variables Grafana's container needs for these datasources (for the construct): one
+ * per Secret key, however many datasources use it, in order of first use.
+ *
+ * @throws ValidationError when one variable name would carry two different Secret keys.
+ */
+export function datasourceSecretEnv(specs: readonly DatasourceSpec[]): readonly DatasourceSecretEnv[] {
+  const byName = new Map<string, DatasourceSecretEnv>();
+  for (const s of specs) {
+    const refs = [
+      ...s.headers.map((h) => h.value).filter((v): v is SecretValueRef => typeof v !== 'string'),
+      ...(s.basicAuth !== undefined ? [s.basicAuth.password] : []),
+      ...(s.tlsCa !== undefined ? [s.tlsCa] : []),
+    ];
+    for (const ref of refs) {
+      const env = { secretName: ref.secretName, key: ref.key, envName: secretEnvName(ref) };
+      const seen = byName.get(env.envName);
+      if (seen === undefined) {
+        byName.set(env.envName, env);
+      } else if (seen.secretName !== env.secretName || seen.key !== env.key) {
+        throw new ValidationError(`datasource ${s.name}`, 'envName', env.envName,
+          'an environment variable name not used for another Secret key (set envName on one of the references)',
+          `already holds ${seen.secretName}/${seen.key}, here ${env.secretName}/${env.key}`);
+      }
+    }
+  }
+  return [...byName.values()];
 }
 
 /** One datasource as Grafana stores it, with how each secure value is filled in. */
@@ -160,6 +197,11 @@ function renderOne(spec: DatasourceSpec, placeholder: (ref: SecretValueRef) => s
   if (spec.basicAuth !== undefined) {
     secureJsonData.basicAuthPassword = placeholder(spec.basicAuth.password);
     secrets.push({ path: 'secureJsonData.basicAuthPassword', ref: spec.basicAuth.password });
+  }
+  if (spec.tlsCa !== undefined) {
+    jsonData.tlsAuthWithCACert = true;
+    secureJsonData.tlsCACert = placeholder(spec.tlsCa);
+    secrets.push({ path: 'secureJsonData.tlsCACert', ref: spec.tlsCa });
   }
   const body: Record<string, unknown> = {
     name: spec.name,

@@ -12,7 +12,7 @@ import { objectName, stableUid } from '../core/naming';
 import { assertAnnotationFits, assertConfigMapFits } from '../core/size-limits';
 import { validateDnsLabel } from '../core/validation';
 import { ALL_DASHBOARDS, DashboardDefinition, TENANT_VARIABLE } from './dashboards';
-import { DashboardDatasourceUids, DashboardThresholds, GRAFANA_UID_MAX_LENGTH, renderDashboardJson } from './model';
+import { DashboardDatasourceUids, DashboardThresholds, GRAFANA_UID_MAX_LENGTH, listDashboardDatasourceUids, renderDashboardJson } from './model';
 
 /** The label the Grafana dashboard sidecar selects ConfigMaps by (value `"1"`). */
 export const DASHBOARD_SIDECAR_LABEL = 'grafana_dashboard';
@@ -78,6 +78,8 @@ export interface WrittenDashboard {
   readonly objectName: string;
   /** Bytes of the dashboard JSON. */
   readonly jsonBytes: number;
+  /** UIDs of the datasources the dashboard queries (see `listDashboardDatasourceUids`). */
+  readonly datasourceUids: readonly string[];
 }
 
 /**
@@ -100,8 +102,9 @@ export class GrafanaDashboards extends Construct {
   public readonly folder: string;
   /** The tenant, or undefined platform-wide. */
   public readonly tenantId: string | undefined;
+  /** Whether the dashboards are written as ConfigMaps for the Grafana dashboard sidecar. */
+  public readonly sidecar: boolean;
   private readonly written: WrittenDashboard[] = [];
-  private readonly sidecar: boolean;
   private readonly operator: Required<GrafanaOperatorOptions> | undefined;
   private readonly serverSideApply: boolean;
   private readonly folderRef: string | undefined;
@@ -209,7 +212,7 @@ export class GrafanaDashboards extends Construct {
         },
       }));
     }
-    const written = { uid, objectName: name, jsonBytes: Buffer.byteLength(json, 'utf8') };
+    const written = { uid, objectName: name, jsonBytes: Buffer.byteLength(json, 'utf8'), datasourceUids: listDashboardDatasourceUids(dashboard) };
     this.written.push(written);
     return written;
   }

@@ -1,7 +1,7 @@
 import { ValidationError } from '../core/errors';
 import { DNS_LABEL_ALLOWED } from '../core/validation';
 import { createHash } from 'node:crypto';
-import type { Dashboard, Panel, RowPanel } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { Dashboard, Panel, RowPanel, VariableModel } from '@grafana/grafana-foundation-sdk/dashboard';
 
 export { RULE_METRICS, DOCUMENTED_METRICS, isTenantScopedMetric } from './metrics';
 export type { RuleMetric, DocumentedMetric, Exporter, MetricScope } from './metrics';
@@ -190,15 +190,84 @@ export function listDashboardQueries(dashboard: Dashboard): readonly DashboardQu
   return queries;
 }
 
+/**
+ * The UIDs of the datasources a dashboard names: those of its panels, their queries and its variables, each once, in
+ * order of first use. References through a variable (`${ds}`) are left out: they resolve in the browser.
+ */
+export function listDashboardDatasourceUids(dashboard: Dashboard): readonly string[] {
+  const refs: unknown[] = [];
+  for (const panel of panelsOf(dashboard)) {
+    refs.push(panel.datasource, ...(panel.targets ?? []).map((t) => (t as { datasource?: unknown }).datasource));
+  }
+  for (const variable of dashboard.templating.list ?? []) refs.push(variable.datasource);
+  const uids = refs
+    .map((r) => (r !== null && typeof r === 'object' ? (r as { uid?: unknown }).uid : undefined))
+    .filter((u): u is string => typeof u === 'string' && !u.startsWith('$'));
+  return [...new Set(uids)];
+}
+
 /** Every panel of a dashboard except row headers, rows' children included. */
 export function listDashboardPanels(dashboard: Dashboard): readonly Panel[] {
   return panelsOf(dashboard);
 }
 
 /**
- * Serialize a dashboard the way it is stored in a ConfigMap or a GrafanaDashboard: compact JSON. Its length in
+ * Gauge options Grafana 13 requires (its gauge panel was rebuilt) that the SDK's gauge builder does not know; the values
+ * are Grafana's own defaults, so a gauge looks as it did.
+ */
+const GAUGE_OPTIONS: Readonly<Record<string, unknown>> = { barShape: 'flat', barWidthFactor: 0.5, effects: {}, segmentCount: 1, segmentSpacing: 0.3, shape: 'gauge' };
+
+/** Fields the SDK writes on every variable that Grafana's model allows on interval variables only. */
+const INTERVAL_VARIABLE_FIELDS = ['auto', 'auto_min', 'auto_count'] as const;
+
+function fitVariable(variable: VariableModel): VariableModel {
+  if (variable.type === 'interval') return variable;
+  const fitted: VariableModel = { ...variable };
+  for (const field of INTERVAL_VARIABLE_FIELDS) delete fitted[field];
+  return fitted;
+}
+
+function fitPanel(panel: Panel): Panel {
+  // Panel options are untyped in the SDK (`any`); they are read here as the JSON object they are.
+  const options = panel.options as Record<string, unknown> | undefined;
+  if (panel.type === 'gauge') {
+    return { ...panel, options: { ...GAUGE_OPTIONS, ...options } };
+  }
+  if (panel.type !== 'table') return panel;
+  // Grafana 12.2 moved the table footer from the panel options to the field config (`custom.footer.reducers`).
+  const { footer, ...rest } = options ?? {};
+  const old = footer as { show?: boolean; reducer?: string[] } | undefined;
+  const custom = { ...(panel.fieldConfig?.defaults.custom as Record<string, unknown> | undefined) };
+  custom.cellOptions ??= { type: 'auto' };
+  if (old?.show === true && custom.footer === undefined) custom.footer = { reducers: old.reducer ?? [] };
+  return {
+    ...panel,
+    options: rest,
+    fieldConfig: { ...panel.fieldConfig, defaults: { ...panel.fieldConfig?.defaults, custom }, overrides: panel.fieldConfig?.overrides ?? [] },
+  };
+}
+
+/**
+ * Bring a dashboard built with the grafana-foundation-sdk to the JSON model of the Grafana the platform deploys
+ * (`@grafana/schema` of that version, checked in the tests): variables lose the interval-only fields the SDK adds to
+ * every variable, tables get a `cellOptions` and the field-config footer, gauges get the options Grafana 13 requires.
+ * Idempotent; everything else is kept as built.
+ */
+export function fitDashboardToGrafana(dashboard: Dashboard): Dashboard {
+  return {
+    ...dashboard,
+    panels: dashboard.panels?.map((p) => p.type === 'row'
+      ? { ...(p as RowPanel), panels: (p as RowPanel).panels.map(fitPanel) }
+      : fitPanel(p as Panel)),
+    templating: { ...dashboard.templating, list: dashboard.templating.list?.map(fitVariable) },
+  };
+}
+
+/**
+ * Serialize a dashboard the way it is stored in a ConfigMap or a GrafanaDashboard: compact JSON of the model
+ * {@link fitDashboardToGrafana} returns. Its length in
  * bytes is what counts against the 1 MiB ConfigMap and 256 KiB annotation limits.
  */
 export function renderDashboardJson(dashboard: Dashboard): string {
-  return JSON.stringify(dashboard);
+  return JSON.stringify(fitDashboardToGrafana(dashboard));
 }

@@ -131,6 +131,12 @@ export function tenantIndexNames(tenant: string, traceIndexPrefix: string = `jae
   } as const;
 }
 
+/**
+ * The audit data streams of every tenant, as one index pattern (`logs-*-audit`): what a platform-wide audit view
+ * reads. Derived from {@link tenantIndexNames} so it follows the streams' naming.
+ */
+export const ALL_TENANTS_AUDIT_STREAMS: string = tenantIndexNames('*').auditStream;
+
 /** Names of the shared component templates. */
 export const COMPONENT_TEMPLATES = {
   app: 'tm-mappings-app-logs',

@@ -3,15 +3,21 @@ import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
-import { datasourceSecretEnv, DatasourceSpec, renderDatasourceProvisioning } from '../grafana/datasources';
-import { DASHBOARD_FOLDER_ANNOTATION, DASHBOARD_SIDECAR_LABEL } from '../grafana/grafana-dashboards';
+import { DatasourceSecretEnv, datasourceSecretEnv, DatasourceSpec, renderDatasourceProvisioning } from '../grafana/datasources';
+import { DASHBOARD_FOLDER_ANNOTATION, DASHBOARD_SIDECAR_LABEL, GrafanaDashboards } from '../grafana/grafana-dashboards';
 import { ValidationError } from '../core/errors';
 import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.com';
 import { ContainerImage, Images } from '../core/images';
 import { COLLECT_LABELS, recommendedLabels, selectorLabels } from '../core/labels';
-import { httpProbe, MEDIUM_RESOURCES, secureContainer, securePodSpec, SMALL_RESOURCES, spreadAcrossNodes, WorkloadServiceAccount } from '../core/pod';
+import { httpProbe, MEDIUM_RESOURCES, secureContainer, secureDeployment, SMALL_RESOURCES, WorkloadServiceAccount } from '../core/pod';
 import { SecretKeyRef } from '../core/secret-ref';
 
+/** The port of the dashboard sidecar's health endpoint (k8s-sidecar's `HEALTH_PORT`, its default). */
+const SIDECAR_HEALTH_PORT = 8080;
+
+function secretEnv(envName: string, ref: SecretKeyRef): k8s.EnvVar {
+  return { name: envName, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } };
+}
 
 /** Properties of `Grafana`. */
 export interface GrafanaProps {
@@ -40,15 +46,20 @@ export interface GrafanaProps {
 export class Grafana extends Construct {
   /** Service name. */
   public readonly serviceName = 'grafana';
+  /** The namespace Grafana runs in (its sidecar loads dashboard ConfigMaps from here). */
+  public readonly namespace: string;
   /** In-cluster URL. */
   public readonly url: string;
   /** The URL used in links. */
   public readonly rootUrl: string;
   private readonly datasources: DatasourceSpec[] = [];
+  /** The variables Grafana's container sets besides datasource credentials. */
+  private readonly ownEnv: readonly k8s.EnvVar[];
 
   constructor(scope: Construct, id: string, props: GrafanaProps) {
     super(scope, id);
     const ns = props.namespace;
+    this.namespace = ns;
     const name = 'grafana';
     const labels = recommendedLabels({ name, component: 'dashboards' });
     const selector = selectorLabels({ name });
@@ -81,78 +92,77 @@ export class Grafana extends Construct {
       },
     });
 
-    const secretEnv = (envName: string, ref: SecretKeyRef): k8s.EnvVar => ({ name: envName, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } });
-    new k8s.KubeDeployment(this, 'Resource', {
-      metadata: { name, namespace: ns, labels },
-      spec: {
-        replicas,
-        selector: { matchLabels: selector },
-        template: {
-          metadata: { labels: { ...labels, ...selector } },
-          spec: securePodSpec({
-            serviceAccountName: sa.name,
-            // The dashboard sidecar calls the Kubernetes API.
-            automountServiceAccountToken: true,
-            affinity: replicas > 1 ? spreadAcrossNodes(selector) : undefined,
-            containers: [
-              secureContainer({
-                name,
-                image: props.image ?? Images.grafana(),
-                ports: [{ name: 'http', port: 3000 }],
-                // Rendered at synth: datasources added after construction bring their Secret-backed variables.
-                env: Lazy.any({ produce: () => [
-                  secretEnv('GF_SECURITY_ADMIN_USER', props.adminUser),
-                  secretEnv('GF_SECURITY_ADMIN_PASSWORD', props.adminPassword),
-                  { name: 'GF_SERVER_ROOT_URL', value: this.rootUrl },
-                  { name: 'GF_PATHS_DATA', value: '/var/lib/grafana' },
-                  { name: 'GF_PATHS_LOGS', value: '/var/lib/grafana/log' },
-                  { name: 'GF_PATHS_PLUGINS', value: '/var/lib/grafana/plugins' },
-                  { name: 'GF_PATHS_PROVISIONING', value: '/etc/grafana/provisioning' },
-                  { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: 'false' },
-                  { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },
-                  { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
-                  // Datasource credentials (headers, passwords) from their Secrets, by reference.
-                  ...datasourceSecretEnv(this.datasources).map((r) => secretEnv(r.envName, SecretKeyRef.of(r.secretName, r.key))),
-                ] }) as unknown as k8s.EnvVar[],
-                resources: MEDIUM_RESOURCES,
-                readinessProbe: httpProbe('/api/health', 'http'),
-                livenessProbe: httpProbe('/api/health', 'http', 30),
-                volumeMounts: [
-                  { name: 'data', mountPath: '/var/lib/grafana' },
-                  { name: 'tmp', mountPath: '/tmp' },
-                  { name: 'dashboards', mountPath: '/tmp/dashboards' },
-                  { name: 'datasources', mountPath: '/etc/grafana/provisioning/datasources', readOnly: true },
-                  { name: 'dashboard-providers', mountPath: '/etc/grafana/provisioning/dashboards', readOnly: true },
-                ],
-                location: this,
-              }),
-              secureContainer({
-                name: 'dashboard-sidecar',
-                image: props.sidecarImage ?? Images.grafanaSidecar(),
-                env: [
-                  { name: 'LABEL', value: DASHBOARD_SIDECAR_LABEL },
-                  { name: 'LABEL_VALUE', value: '1' },
-                  { name: 'FOLDER', value: '/tmp/dashboards' },
-                  { name: 'FOLDER_ANNOTATION', value: DASHBOARD_FOLDER_ANNOTATION },
-                  { name: 'RESOURCE', value: 'configmap' },
-                  { name: 'NAMESPACE', value: ns },
-                  { name: 'METHOD', value: 'WATCH' },
-                ],
-                resources: SMALL_RESOURCES,
-                volumeMounts: [{ name: 'dashboards', mountPath: '/tmp/dashboards' }],
-                location: this,
-              }),
-            ],
-            volumes: [
-              { name: 'data', emptyDir: {} },
-              { name: 'tmp', emptyDir: {} },
-              { name: 'dashboards', emptyDir: {} },
-              { name: 'datasources', configMap: { name: 'grafana-datasources' } },
-              { name: 'dashboard-providers', configMap: { name: 'grafana-dashboard-providers' } },
-            ],
-          }),
-        },
-      },
+    this.ownEnv = [
+      secretEnv('GF_SECURITY_ADMIN_USER', props.adminUser),
+      secretEnv('GF_SECURITY_ADMIN_PASSWORD', props.adminPassword),
+      { name: 'GF_SERVER_ROOT_URL', value: this.rootUrl },
+      { name: 'GF_PATHS_DATA', value: '/var/lib/grafana' },
+      { name: 'GF_PATHS_LOGS', value: '/var/lib/grafana/log' },
+      { name: 'GF_PATHS_PLUGINS', value: '/var/lib/grafana/plugins' },
+      { name: 'GF_PATHS_PROVISIONING', value: '/etc/grafana/provisioning' },
+      { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: 'false' },
+      { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },
+      { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
+    ];
+    secureDeployment(this, 'Resource', {
+      name, namespace: ns, labels, selector, replicas,
+      serviceAccountName: sa.name,
+      // The dashboard sidecar calls the Kubernetes API.
+      automountServiceAccountToken: true,
+      containers: [
+        secureContainer({
+          name,
+          image: props.image ?? Images.grafana(),
+          ports: [{ name: 'http', port: 3000 }],
+          // Rendered at synth: datasources added after construction bring their Secret-backed variables.
+          env: Lazy.any({ produce: () => [
+            ...this.ownEnv,
+            // Datasource credentials (headers, passwords) from their Secrets, by reference: one variable per Secret key.
+            ...datasourceSecretEnv(this.datasources).map((r) => secretEnv(r.envName, SecretKeyRef.of(r.secretName, r.key))),
+          ] }) as unknown as k8s.EnvVar[],
+          resources: MEDIUM_RESOURCES,
+          readinessProbe: httpProbe('/api/health', 'http'),
+          livenessProbe: httpProbe('/api/health', 'http', 30),
+          volumeMounts: [
+            { name: 'data', mountPath: '/var/lib/grafana' },
+            { name: 'tmp', mountPath: '/tmp' },
+            { name: 'dashboards', mountPath: '/tmp/dashboards' },
+            { name: 'datasources', mountPath: '/etc/grafana/provisioning/datasources', readOnly: true },
+            { name: 'dashboard-providers', mountPath: '/etc/grafana/provisioning/dashboards', readOnly: true },
+          ],
+          location: this,
+        }),
+        secureContainer({
+          name: 'dashboard-sidecar',
+          image: props.sidecarImage ?? Images.grafanaSidecar(),
+          env: [
+            { name: 'LABEL', value: DASHBOARD_SIDECAR_LABEL },
+            { name: 'LABEL_VALUE', value: '1' },
+            { name: 'FOLDER', value: '/tmp/dashboards' },
+            { name: 'FOLDER_ANNOTATION', value: DASHBOARD_FOLDER_ANNOTATION },
+            { name: 'RESOURCE', value: 'configmap' },
+            { name: 'NAMESPACE', value: ns },
+            { name: 'METHOD', value: 'WATCH' },
+            { name: 'HEALTH_PORT', value: String(SIDECAR_HEALTH_PORT) },
+          ],
+          ports: [{ name: 'health', port: SIDECAR_HEALTH_PORT }],
+          resources: SMALL_RESOURCES,
+          // k8s-sidecar's /healthz answers 503 until the first sync of the dashboards is done (readiness) and
+          // when the API has not answered for 60 s or a watcher thread died (liveness); the delay lets the first
+          // sync finish before liveness counts.
+          readinessProbe: httpProbe('/healthz', 'health', 5),
+          livenessProbe: { ...httpProbe('/healthz', 'health', 10), initialDelaySeconds: 30 },
+          volumeMounts: [{ name: 'dashboards', mountPath: '/tmp/dashboards' }],
+          location: this,
+        }),
+      ],
+      volumes: [
+        { name: 'data', emptyDir: {} },
+        { name: 'tmp', emptyDir: {} },
+        { name: 'dashboards', emptyDir: {} },
+        { name: 'datasources', configMap: { name: 'grafana-datasources' } },
+        { name: 'dashboard-providers', configMap: { name: 'grafana-dashboard-providers' } },
+      ],
     });
     new k8s.KubeService(this, 'Service', {
       metadata: { name: this.serviceName, namespace: ns, labels },
@@ -165,12 +175,37 @@ export class Grafana extends Construct {
     if (replicas > 1) {
       oneAtATimeBudget(this, 'Budget', { name, namespace: ns, labels, selector });
     }
+    this.node.addValidation({ validate: () => this.unprovisionedDatasources() });
+  }
+
+  /**
+   * Every datasource UID that a dashboard loaded by this Grafana's sidecar (a `GrafanaDashboards` in its namespace,
+   * anywhere in the app) queries must be provisioned here; a panel over a missing datasource shows only an error.
+   */
+  private unprovisionedDatasources(): string[] {
+    const provisioned = new Set(this.datasources.map((d) => d.uid));
+    const sets = this.node.root.node.findAll().filter((c): c is GrafanaDashboards => c instanceof GrafanaDashboards && c.sidecar && c.namespace === this.namespace);
+    return sets.flatMap((set) => set.dashboards.flatMap((d) => d.datasourceUids
+      .filter((uid) => !provisioned.has(uid))
+      .map((uid) => new ValidationError(set, `dashboards.${d.uid}.datasource`, uid, `the UID of a datasource provisioned in ${this.node.path} (${[...provisioned].join(', ')})`).message)));
   }
 
   /** Provision a datasource (build it with the `Datasource` factories). Secret values reach Grafana as environment variables from Secret references. */
   public addDatasource(ds: DatasourceSpec): void {
     if (this.datasources.some((d) => d.uid === ds.uid || d.name === ds.name)) {
       throw new ValidationError(this, 'datasources', ds.name, 'a datasource whose name and uid are not used by another', `uid ${ds.uid}`);
+    }
+    // Checked here, where the datasource enters, so a clash names the construct rather than failing at synth.
+    let env: readonly DatasourceSecretEnv[];
+    try {
+      env = datasourceSecretEnv([...this.datasources, ds]);
+    } catch (e) {
+      throw e instanceof ValidationError ? ValidationError.rebase(this, e, `datasources[${this.datasources.length}].`) : e;
+    }
+    const own = this.ownEnv.map((e) => e.name);
+    const reserved = env.find((r) => own.includes(r.envName));
+    if (reserved !== undefined) {
+      throw new ValidationError(this, `datasources[${this.datasources.length}].envName`, reserved.envName, `a name other than Grafana's own variables (${own.join(', ')})`);
     }
     this.datasources.push(ds);
   }

@@ -1,3 +1,4 @@
 export * from './pushgateway';
 export * from './grafana';
+export * from './tenant-query-proxy';
 export * from './monitoring-platform';

@@ -23,6 +23,10 @@ import { Datasource, tenantDatasourceUid } from '../grafana/datasources';
 import { GrafanaDashboards } from '../grafana/grafana-dashboards';
 import { Grafana } from './grafana';
 import { Pushgateway } from './pushgateway';
+import { TenantQueryProxy } from './tenant-query-proxy';
+import { DEFAULT_DATASOURCE_UIDS } from '../grafana/model';
+import { ElasticsearchConnection } from '../logging/elastic-indices';
+import { ALL_TENANTS_AUDIT_STREAMS } from '../logging/model';
 import { SecretKeyRef } from '../core/secret-ref';
 import { unmountedAlertmanagerFile } from '../alerting/mounts';
 
@@ -111,6 +115,8 @@ export class MonitoringPlatform extends Construct {
   /** The Prometheus ServiceAccount name. */
   public readonly prometheusServiceAccount: string;
   private readonly tenants: string[] = [];
+  /** The platform Prometheus Service, whatever `prometheusUrl` in-cluster jobs are given. */
+  private readonly platformPrometheusUrl: string;
 
   constructor(scope: Construct, id: string, props: MonitoringPlatformProps) {
     super(scope, id);
@@ -123,7 +129,8 @@ export class MonitoringPlatform extends Construct {
     if (!props.alerting?.configSecretName) {
       throw new ValidationError(this, 'alerting.configSecretName', props.alerting?.configSecretName, 'the name of the Secret holding alertmanager.yaml (an AlertRouting)');
     }
-    this.prometheusUrl = props.prometheusUrl ?? `http://prometheus.${ns}.svc:9090`;
+    this.platformPrometheusUrl = `http://prometheus.${ns}.svc:9090`;
+    this.prometheusUrl = props.prometheusUrl ?? this.platformPrometheusUrl;
     this.alertmanagerUrl = `http://alertmanager.${ns}.svc:9093`;
 
     new k8s.KubeNamespace(this, 'Namespace', {
@@ -150,7 +157,7 @@ export class MonitoringPlatform extends Construct {
       replicas: env.replicas.grafana,
       rootUrl: props.grafanaUrl,
     });
-    this.grafana.addDatasource(Datasource.prometheus({ name: 'Prometheus', uid: 'prometheus', url: `http://prometheus.${ns}.svc:9090`, isDefault: true, scrapeInterval: env.scrapeInterval.toPrometheus() }));
+    this.grafana.addDatasource(Datasource.prometheus({ name: 'Prometheus', uid: 'prometheus', url: this.platformPrometheusUrl, isDefault: true, scrapeInterval: env.scrapeInterval.toPrometheus() }));
     this.grafana.addDatasource(Datasource.alertmanager({ name: 'Alertmanager', uid: 'alertmanager', url: this.alertmanagerUrl }));
     this.dashboards = new GrafanaDashboards(this, 'Dashboards', { namespace: ns, environment: env });
     this.createNetworkPolicies(ns);
@@ -182,15 +189,37 @@ export class MonitoringPlatform extends Construct {
         }],
       },
     });
-    // The tenant's metrics datasource: with a shared long-term store it reads only the tenant's
-    // data through the tenant header; otherwise the platform Prometheus (dashboards fix the tenant).
+    // The tenant's metrics datasource reads only the tenant's series: with a shared long-term store through the
+    // tenant header the store enforces, otherwise through a label proxy fixed to the tenant in front of the platform
+    // Prometheus (see TenantQueryProxy for why per tenant).
     const rw = this.environment.remoteWrite;
+    const url = rw
+      ? rw.queryUrl ?? `${new URL(rw.url).origin}/prometheus`
+      // As many replicas as Grafana, the proxy's only client.
+      : new TenantQueryProxy(scope, 'QueryProxy', { namespace: this.namespace, tenant: tenantId, upstream: this.platformPrometheusUrl, label: TENANT_LABEL, replicas: this.environment.replicas.grafana }).url;
     this.grafana.addDatasource(Datasource.prometheus({
       name: `Prometheus (${tenantId})`,
       uid: tenantDatasourceUid('prometheus', tenantId),
-      url: rw ? rw.queryUrl ?? `${new URL(rw.url).origin}/prometheus` : `http://prometheus.${this.namespace}.svc:9090`,
+      url,
       headers: rw ? [{ name: this.tenantHeader as string, value: tenantId }] : [],
       scrapeInterval: this.environment.scrapeInterval.toPrometheus(),
+    }));
+  }
+
+  /**
+   * Give the platform dashboards the audit events of every tenant: an Elasticsearch datasource with the UID the
+   * platform security dashboard queries (`DEFAULT_DATASOURCE_UIDS.audit`) over all tenants' audit data streams
+   * (`ALL_TENANTS_AUDIT_STREAMS`), authenticated with the connection's user and password Secret. Without it the
+   * synth fails, because that dashboard would query a datasource Grafana does not have.
+   */
+  public addAuditLogs(elasticsearch: ElasticsearchConnection): void {
+    this.grafana.addDatasource(Datasource.elasticsearch({
+      name: 'Audit (all tenants)',
+      uid: DEFAULT_DATASOURCE_UIDS.audit,
+      url: elasticsearch.url,
+      index: ALL_TENANTS_AUDIT_STREAMS,
+      basicAuth: { user: elasticsearch.username, password: { secretName: elasticsearch.password.name, key: elasticsearch.password.key } },
+      tlsCa: elasticsearch.ca ? { secretName: elasticsearch.ca.name, key: elasticsearch.ca.key } : undefined,
     }));
   }
 

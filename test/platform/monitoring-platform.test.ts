@@ -12,10 +12,16 @@ import { Manifest, validateManifest } from '../support/schema';
 type Spec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const alerting = { configSecretName: 'alertmanager-platform-config', credentialSecrets: ['slack-webhooks', 'pagerduty'] };
 
+const AUDIT_LOGS = {
+  url: 'https://elasticsearch.logging.svc:9200', username: 'grafana',
+  password: SecretKeyRef.of('elasticsearch-credentials', 'password'), ca: SecretKeyRef.of('elasticsearch-credentials', 'ca.crt'),
+};
+
 function synth(environment: EnvironmentProfile, tenants: string[] = ['acme', 'globex']): Manifest[] {
   const chart = Testing.chart();
   const platform = new MonitoringPlatform(chart, 'platform', { environment, alerting, grafanaAdminSecret: 'grafana-admin' });
   for (const t of tenants) platform.addTenant(t);
+  platform.addAuditLogs(AUDIT_LOGS);
   return Testing.synth(chart) as Manifest[];
 }
 const find = (objs: Manifest[], kind: string, name?: string) => objs.find((o) => o.kind === kind && (!name || o.metadata.name === name)) as Manifest;
@@ -126,7 +132,8 @@ describe('MonitoringPlatform', () => {
       const routing = new AlertRouting(chart, 'routing', { profile: DEV, namespace: 'monitoring', alertmanagerName: 'platform' });
       routing.addSecret('alerting-credentials', ['slack-url']);
       routing.addReceiver(Receiver.slack({ name: 'platform-chat', channel: '#a', webhookUrl: SecretKeyRef.of('alerting-credentials', 'slack-url') }));
-      new MonitoringPlatform(chart, 'platform', { environment: DEV, alerting: routing, grafanaAdminSecret: 'grafana-admin' });
+      const platform = new MonitoringPlatform(chart, 'platform', { environment: DEV, alerting: routing, grafanaAdminSecret: 'grafana-admin' });
+      platform.addAuditLogs(AUDIT_LOGS);
       // Added later, as stacks add tenants after the platform exists.
       routing.addSecret('alerting-acme', ['slack-url']);
       routing.addTenantRoute('acme', [Receiver.slack({ name: 'acme-chat', channel: '#acme', webhookUrl: SecretKeyRef.of('alerting-acme', 'slack-url') })]);

@@ -22,7 +22,7 @@ import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/sta
 import { PanelBuilder as TableBuilder } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
 import { isTenantScopedMetric } from '../metrics';
-import { DashboardContext, dashboardUid, resolveDashboardContext, ResolvedDashboardContext } from '../model';
+import { DashboardContext, dashboardUid, fitDashboardToGrafana, resolveDashboardContext, ResolvedDashboardContext } from '../model';
 import { injectLabelMatcher } from '../../prometheus/tenant-matcher';
 
 /** The name of the dashboards' tenant variable. */
@@ -189,7 +189,7 @@ export class DashboardDraft {
 
   /** Add a table of the latest values, one row per series. */
   public table(spec: PanelSpec): this {
-    return this.add(new TableBuilder(), { ...spec, queries: spec.queries.map((q) => ({ ...q, instant: true })) }, PromQueryFormat.Table);
+    return this.add(new TableBuilder().cellOptions({ type: common.TableCellDisplayMode.Auto }), { ...spec, queries: spec.queries.map((q) => ({ ...q, instant: true })) }, PromQueryFormat.Table);
   }
 
   /** Add a panel built elsewhere (e.g. over another datasource); the draft assigns its id and size. */
@@ -201,9 +201,9 @@ export class DashboardDraft {
     return this;
   }
 
-  /** The built dashboard JSON model. */
+  /** The built dashboard JSON model, in the deployed Grafana's schema ({@link fitDashboardToGrafana}). */
   public build(): Dashboard {
-    return this.builder.build();
+    return fitDashboardToGrafana(this.builder.build());
   }
 
   /** Add the tenant matcher to every tenant-scoped selector of `expr`. */

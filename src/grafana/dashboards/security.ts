@@ -1,5 +1,6 @@
 import { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
-import { CountBuilder, DataqueryBuilder as ElasticsearchQueryBuilder, DateHistogramBuilder, LogsBuilder } from '@grafana/grafana-foundation-sdk/elasticsearch';
+import * as cog from '@grafana/grafana-foundation-sdk/cog';
+import { DataqueryBuilder as ElasticsearchQueryBuilder, DateHistogramBuilder, MetricAggregation, MetricAggregationType } from '@grafana/grafana-foundation-sdk/elasticsearch';
 import { PanelBuilder as LogsPanelBuilder } from '@grafana/grafana-foundation-sdk/logs';
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
 import { DashboardContext } from '../model';
@@ -10,6 +11,17 @@ function auditFilter(tenant: string | undefined): string {
   // Grafana formats a multi-value variable for Lucene as ("a" OR "b"); a fixed tenant is one quoted value.
   return tenant === undefined ? `tenant:\${${TENANT_VARIABLE}:lucene}` : `tenant:"$${TENANT_VARIABLE}"`;
 }
+
+/**
+ * An Elasticsearch metric aggregation. The SDK's `CountBuilder` and `LogsBuilder` write `type: "unknown"`, which
+ * Grafana rejects; this writes the aggregation's real type.
+ */
+function metric(type: MetricAggregationType, id: string, settings?: Readonly<Record<string, string>>): cog.Builder<MetricAggregation> {
+  return { build: () => ({ type, id, ...(settings !== undefined ? { settings: { ...settings } } : {}) }) };
+}
+
+/** How many audit events the log panel shows. */
+const RECENT_AUDIT_EVENTS = 100;
 
 /**
  * Security: access attempts, authentication failures, anomalies, compliance status and audit events (the last
@@ -57,14 +69,14 @@ export function securityDashboard(ctx: DashboardContext): Dashboard {
       .title('Audit events')
       .description('Audit events per interval from the audit data streams.')
       .datasource(audit)
-      .withTarget(auditQuery().metrics([new CountBuilder().id('1')]).bucketAggs([new DateHistogramBuilder().id('2').field('@timestamp')])),
+      .withTarget(auditQuery().metrics([metric('count', '1')]).bucketAggs([new DateHistogramBuilder().id('2').field('@timestamp')])),
   );
   d.custom(
     new LogsPanelBuilder()
       .title('Recent audit events')
       .description('The latest audit events, newest first.')
       .datasource(audit)
-      .withTarget(auditQuery().metrics([new LogsBuilder().id('1')])),
+      .withTarget(auditQuery().metrics([metric('logs', '1', { limit: String(RECENT_AUDIT_EVENTS) })])),
   );
   return d.build();
 }
