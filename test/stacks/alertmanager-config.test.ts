@@ -6,7 +6,7 @@ import { Manifest } from '../support/schema';
 import { ENVIRONMENT_NAMES, synthEnvironment } from '../support/synth';
 import { requireTool, runTool } from '../support/tools';
 
-const amtool = requireTool('amtool', 'apt-get install -y prometheus-alertmanager');
+const amtool = requireTool('amtool');
 type Config = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /**

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { requireTool } from './tools';
+import { toolCommand } from './tools';
 
 /** A free TCP port on loopback. */
 export function freePort(): Promise<number> {
@@ -28,13 +28,13 @@ export interface RunningAlertmanager {
 
 /** Start Alertmanager with `configFile`, storing in `dataDir`, and wait until it is ready. */
 export async function startAlertmanager(configFile: string, dataDir: string, timeoutMs = 15_000): Promise<RunningAlertmanager> {
-  const binary = requireTool('prometheus-alertmanager', 'apt-get install -y prometheus-alertmanager');
   const port = await freePort();
   const lines: string[] = [];
-  const child: ChildProcess = spawn(binary, [
+  const cmd = toolCommand('prometheus-alertmanager', [
     `--config.file=${configFile}`, `--storage.path=${path.join(dataDir, 'am-data')}`, `--web.listen-address=127.0.0.1:${port}`,
     '--cluster.listen-address=', '--log.level=debug',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  ]);
+  const child: ChildProcess = spawn(cmd.file, cmd.args, { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.on('data', (d: Buffer) => lines.push(d.toString()));
   child.stderr?.on('data', (d: Buffer) => lines.push(d.toString()));
   const stop = async () => {
