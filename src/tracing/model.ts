@@ -24,9 +24,6 @@ export const JAEGER_PORTS = {
   metrics: 8888,
 } as const;
 
-/** Image the configuration is written for. */
-export const JAEGER_IMAGE = 'jaegertracing/jaeger:2.10.0';
-
 /** Where the construct mounts the sampling strategies file. */
 export const DEFAULT_SAMPLING_STRATEGIES_PATH = '/etc/jaeger/sampling/strategies.json';
 
