@@ -53,23 +53,36 @@ export interface ToolCommand {
   readonly args: string[];
 }
 
+/** Options of {@link toolCommand}. */
+export interface ToolCommandOptions {
+  /**
+   * A hosts file the tool sees as /etc/hosts (bind-mounted in its own mount namespace), so names
+   * in a synthesized configuration resolve to loopback stand-ins without being rewritten.
+   * @default - the machine's /etc/hosts
+   */
+  readonly hostsFile?: string;
+}
+
 /**
  * The command line that runs `name` with `args`. A tool that reads Debian's fixed
- * /usr/share/prometheus path runs in its own mount namespace in which the fetched
- * `usr/share` is laid over /usr/share (a read-only overlay), so it finds its files without
- * anything being installed on the machine; the process keeps one pid (no fork), so signals sent
- * to the spawned child reach the tool itself.
+ * /usr/share/prometheus path, or that gets its own hosts file, runs in its own mount namespace:
+ * the fetched `usr/share` is laid over /usr/share (a read-only overlay) and the hosts file is
+ * bind-mounted on /etc/hosts, so nothing on the machine changes. The process keeps one pid (no
+ * fork), so signals sent to the spawned child reach the tool itself.
  */
-export function toolCommand(name: string, args: readonly string[]): ToolCommand {
+export function toolCommand(name: string, args: readonly string[], opts: ToolCommandOptions = {}): ToolCommand {
   const file = requireTool(name);
-  if (!READS_DEBIAN_SHARE.includes(name)) return { file, args: [...args] };
+  const share = READS_DEBIAN_SHARE.includes(name);
+  if (!share && !opts.hostsFile) return { file, args: [...args] };
   const unshare = requireTool('unshare', 'it ships with util-linux');
   if (process.getuid?.() !== 0) {
-    throw new Error(`'${name}' reads /usr/share/prometheus; the tests lay the fetched files over it in a private mount namespace, which needs root (run the tests as root, as .ci/run does)`);
+    throw new Error(`'${name}' runs in a private mount namespace here (Debian's /usr/share/prometheus files, a test hosts file), which needs root; run the tests as root, as .ci/run does`);
   }
+  // $0: the share folder to lay over /usr/share (or ''), $1: the hosts file (or '').
+  const script = '{ [ -z "$0" ] || mount -t overlay overlay -o "lowerdir=$0:/usr/share" /usr/share; } && { [ -z "$1" ] || mount --bind "$1" /etc/hosts; } && shift && exec "$@"';
   return {
     file: unshare,
-    args: ['--mount', '--propagation', 'private', 'sh', '-c', 'mount -t overlay overlay -o "lowerdir=$0:/usr/share" /usr/share && exec "$@"', SID_TOOLS_SHARE, file, ...args],
+    args: ['--mount', '--propagation', 'private', 'sh', '-c', script, share ? SID_TOOLS_SHARE : '', opts.hostsFile ?? '', file, ...args],
   };
 }
 
