@@ -37,7 +37,7 @@ export interface JaegerCollectorProps {
   readonly namespace?: string;
   /** Tenants, each with its own collector. More with `addTenant()`. @default - none */
   readonly tenants?: ReadonlyArray<string | JaegerTenantOptions>;
-  /** Image. @default Images.jaeger(), the release the configuration is written for */
+  /** Image: the release the configuration is written for. @default Images.jaeger() */
   readonly image?: ContainerImage;
   /** Container resources. @default MEDIUM_RESOURCES */
   readonly resources?: ContainerResources;
