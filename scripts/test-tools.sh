@@ -1,18 +1,16 @@
 #!/usr/bin/env bash
-# Makes sure the real tools the test suite runs are installed: promtool and prometheus,
-# amtool and alertmanager, the Pushgateway, kubectl (kustomize), openssl (TLS test certificates),
-# and Debian's python3 with scipy and scikit-learn (reference implementations for the statistics
-# cross-checks).
+# Makes sure the real tools the test suite runs are present:
+# - promtool and prometheus, amtool and alertmanager, the Pushgateway and node-exporter, in the
+#   releases the manifests deploy, fetched from Debian sid into .cache/tools/sid
+#   (scripts/fetch-test-tools.sh; test/support/tools.ts resolves them from there);
+# - kubectl (kustomize), openssl (TLS test certificates), and Debian's python3 with scipy and
+#   scikit-learn (reference implementations for the statistics cross-checks), from the system.
 # Installs the missing Debian packages when it can (root with apt-get); otherwise fails loudly,
 # naming what is missing, so no tool-backed test is ever skipped.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 declare -A need=(
-  [/usr/bin/promtool]=prometheus
-  [/usr/bin/prometheus]=prometheus
-  [/usr/bin/amtool]=prometheus-alertmanager
-  [/usr/bin/prometheus-alertmanager]=prometheus-alertmanager
-  [/usr/bin/prometheus-pushgateway]=prometheus-pushgateway
   [/usr/bin/python3]=python3
   [/usr/bin/openssl]=openssl
 )
@@ -43,9 +41,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
 fi
-# The Debian packages start no services in containers, but stop any that a full system started,
-# so tests own every port they use.
-for svc in prometheus prometheus-alertmanager prometheus-pushgateway; do
-  if command -v systemctl >/dev/null && systemctl is-active --quiet "$svc" 2>/dev/null; then systemctl stop "$svc" || true; fi
+
+bin=$(bash scripts/fetch-test-tools.sh | tail -1)
+for tool in prometheus promtool prometheus-alertmanager amtool prometheus-pushgateway prometheus-node-exporter; do
+  [ -x "$bin/$tool" ] || { echo "missing $bin/$tool after fetching; run: bash scripts/fetch-test-tools.sh" >&2; exit 1; }
 done
-echo "test tools: $(promtool --version 2>&1 | head -1); $(amtool --version 2>&1 | head -1); kubectl $(kubectl version --client 2>/dev/null | head -1); scipy $(/usr/bin/python3 -c 'import scipy; print(scipy.__version__)'); sklearn $(/usr/bin/python3 -c 'import sklearn; print(sklearn.__version__)')"
+echo "test tools: $("$bin/promtool" --version 2>&1 | head -1); $("$bin/amtool" --version 2>&1 | head -1); $("$bin/prometheus-pushgateway" --version 2>&1 | head -1); kubectl $(kubectl version --client 2>/dev/null | head -1); scipy $(/usr/bin/python3 -c 'import scipy; print(scipy.__version__)'); sklearn $(/usr/bin/python3 -c 'import sklearn; print(sklearn.__version__)')"

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { ErrorLocation, ValidationError } from './errors';
 
 /** Allowed text for an image reference. */
-export const IMAGE_ALLOWED = 'an image reference with a pinned tag or digest, e.g. quay.io/prometheus/prometheus:v2.55.1 (never :latest or untagged)';
+export const IMAGE_ALLOWED = 'an image reference with a pinned tag or digest, e.g. quay.io/prometheus/prometheus:v3.5.3 (never :latest or untagged)';
 
 /**
  * A container image pinned to a tag or digest. Untagged and `:latest` references are rejected,
@@ -71,11 +71,11 @@ export const Images = {
   /** prom-label-proxy: restricts a tenant's Grafana datasource to its series on the shared Prometheus. */
   promLabelProxy: (): ContainerImage => ContainerImage.parse('quay.io/prometheuscommunity/prom-label-proxy:v0.15.1'),
   /** Jaeger v2 (OpenTelemetry Collector based). */
-  jaeger: (): ContainerImage => ContainerImage.parse('docker.io/jaegertracing/jaeger:2.10.0'),
+  jaeger: (): ContainerImage => ContainerImage.parse('docker.io/jaegertracing/jaeger:2.21.0'),
   /** Prometheus Pushgateway. */
-  pushgateway: (): ContainerImage => ContainerImage.parse('quay.io/prometheus/pushgateway:v1.10.0'),
-  /** Prometheus version for the operator-managed `Prometheus`. */
-  prometheusVersion: 'v2.55.1',
+  pushgateway: (): ContainerImage => ContainerImage.parse('quay.io/prometheus/pushgateway:v1.11.2'),
+  /** Prometheus version for the operator-managed `Prometheus` (3.5, the long-term support line). */
+  prometheusVersion: 'v3.5.3',
   /** Alertmanager version for the operator-managed `Alertmanager` (0.28+: Discord and Teams receivers read their webhook URL from a file). */
-  alertmanagerVersion: 'v0.28.1',
+  alertmanagerVersion: 'v0.33.1',
 } as const;

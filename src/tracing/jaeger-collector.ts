@@ -5,7 +5,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.com';
 import { EnvironmentProfile } from '../core/environment';
 import { ValidationError } from '../core/errors';
-import { ContainerImage } from '../core/images';
+import { ContainerImage, Images } from '../core/images';
 import { COLLECT_LABELS, recommendedLabels, selectorLabels } from '../core/labels';
 import { objectName, shortHash } from '../core/naming';
 import { ContainerResources, httpProbe, MEDIUM_RESOURCES, secureContainer, securePodSpec, spreadAcrossNodes, WorkloadServiceAccount } from '../core/pod';
@@ -13,7 +13,7 @@ import { assertConfigMapFits } from '../core/size-limits';
 import { validateDnsLabel, validateInteger, validateRange } from '../core/validation';
 import { ElasticsearchConnection, mountElasticsearchCredentials, validateElasticsearchConnection } from '../logging/elastic-indices';
 import {
-  buildJaegerConfig, buildSamplingStrategies, DEFAULT_SAMPLING_STRATEGIES_PATH, JAEGER_IMAGE, JAEGER_PORTS, renderJaegerConfig,
+  buildJaegerConfig, buildSamplingStrategies, DEFAULT_SAMPLING_STRATEGIES_PATH, JAEGER_PORTS, renderJaegerConfig,
   renderSamplingStrategies, traceIndexPrefix, validateJaegerConfig,
 } from './model';
 
@@ -37,7 +37,7 @@ export interface JaegerCollectorProps {
   readonly namespace?: string;
   /** Tenants, each with its own collector. More with `addTenant()`. @default - none */
   readonly tenants?: ReadonlyArray<string | JaegerTenantOptions>;
-  /** Image. @default - `docker.io/` + JAEGER_IMAGE, the release the configuration is written for */
+  /** Image: the release the configuration is written for. @default Images.jaeger() */
   readonly image?: ContainerImage;
   /** Container resources. @default MEDIUM_RESOURCES */
   readonly resources?: ContainerResources;
@@ -63,7 +63,7 @@ export interface JaegerEndpoints {
  * The collector image by default: the Jaeger release the tracing model writes its configuration for (the
  * `auth.basic.password_file` and `healthcheckv2` settings need a recent 2.x).
  */
-export const DEFAULT_JAEGER_IMAGE = ContainerImage.parse(`docker.io/${JAEGER_IMAGE}`);
+export const DEFAULT_JAEGER_IMAGE: ContainerImage = Images.jaeger();
 
 // Separate directories: a mount nested inside a read-only ConfigMap volume cannot be created.
 const CONFIG_DIRECTORY = '/etc/jaeger/config';

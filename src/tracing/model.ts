@@ -1,4 +1,5 @@
 import { parse, stringify } from 'yaml';
+import { Images } from '../core/images';
 
 /**
  * Jaeger v2 collector model: the configuration of the OpenTelemetry-Collector based `jaegertracing/jaeger` 2.x
@@ -24,8 +25,8 @@ export const JAEGER_PORTS = {
   metrics: 8888,
 } as const;
 
-/** Image the configuration is written for. */
-export const JAEGER_IMAGE = 'jaegertracing/jaeger:2.10.0';
+/** The image the configuration is written for, without its registry: the Jaeger pin of `Images`. */
+export const JAEGER_IMAGE: string = Images.jaeger().reference.replace(/^docker\.io\//, '');
 
 /** Where the construct mounts the sampling strategies file. */
 export const DEFAULT_SAMPLING_STRATEGIES_PATH = '/etc/jaeger/sampling/strategies.json';

@@ -3,18 +3,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEV, EnvironmentProfile, PROD, STAGING } from '../../src/core/environment';
 import { requireTool, runTool } from '../support/tools';
-import { AMTOOL_025_KINDS, buildRouting } from './fixtures';
+import { buildRouting } from './fixtures';
 
 const amtool = requireTool('amtool');
 
-/** The profile limited to the receiver kinds Alertmanager 0.25 (the Debian amtool) accepts. */
-function amtoolCompatible(profile: EnvironmentProfile): EnvironmentProfile {
-  return { ...profile, receivers: profile.receivers.filter((k) => (AMTOOL_025_KINDS as readonly string[]).includes(k)) };
-}
-
 function writeConfig(profile: EnvironmentProfile): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `amtool-${profile.name}-`));
-  const { routing } = buildRouting(amtoolCompatible(profile));
+  const { routing } = buildRouting(profile, { discordAndTeams: true });
   fs.writeFileSync(path.join(dir, 'notifications.tmpl'), routing.renderTemplates());
   const file = path.join(dir, 'alertmanager.yaml');
   fs.writeFileSync(file, routing.renderConfig({ templateDirectory: dir }));
@@ -36,14 +31,16 @@ describe('amtool', () => {
     expect(out).toMatch(/3 inhibit rules/);
   });
 
-  // Every severity, level and tenant, with the receivers it must reach (and no others).
+  // Every severity, level and tenant, with the receivers it must reach (and no others). The
+  // platform's chat receivers (Slack, Discord, Teams) serve L1 and L2 together.
+  const PLATFORM_CHATS = ['platform-chat', 'platform-discord', 'platform-teams'];
   const PROD_TABLE: Array<[Record<string, string>, string[]]> = [
-    [{ severity: 'info' }, ['platform-chat', 'remediation']],
-    [{ severity: 'warning' }, ['platform-chat', 'platform-oncall']],
+    [{ severity: 'info' }, [...PLATFORM_CHATS, 'remediation']],
+    [{ severity: 'warning' }, [...PLATFORM_CHATS, 'platform-oncall']],
     [{ severity: 'critical' }, ['platform-pager']],
-    [{ severity: 'critical', remediation_action: 'block-ip' }, ['platform-chat', 'remediation']],
-    [{ severity: 'warning', escalation: 'L1' }, ['platform-chat', 'remediation']],
-    [{ severity: 'critical', escalation: 'L2' }, ['platform-chat', 'platform-oncall']],
+    [{ severity: 'critical', remediation_action: 'block-ip' }, [...PLATFORM_CHATS, 'remediation']],
+    [{ severity: 'warning', escalation: 'L1' }, [...PLATFORM_CHATS, 'remediation']],
+    [{ severity: 'critical', escalation: 'L2' }, [...PLATFORM_CHATS, 'platform-oncall']],
     [{ severity: 'warning', escalation: 'L3' }, ['platform-pager']],
     [{ severity: 'warning', escalation: 'L4' }, ['vendor-emergency']],
     [{ alertname: 'NoSeverity' }, ['platform-chat']],
@@ -53,8 +50,8 @@ describe('amtool', () => {
     [{ tenant: 'acme', severity: 'critical', remediation_action: 'restart' }, ['acme-chat', 'remediation']],
     [{ tenant: 'acme', severity: 'warning', escalation: 'L4' }, ['vendor-emergency']],
     [{ tenant: 'acme', alertname: 'NoSeverity' }, ['acme-chat']],
-    [{ tenant: 'beta', severity: 'info' }, ['platform-chat', 'remediation']],
-    [{ tenant: 'beta', severity: 'warning' }, ['platform-chat', 'platform-oncall']],
+    [{ tenant: 'beta', severity: 'info' }, [...PLATFORM_CHATS, 'remediation']],
+    [{ tenant: 'beta', severity: 'warning' }, [...PLATFORM_CHATS, 'platform-oncall']],
     [{ tenant: 'beta', severity: 'critical' }, ['beta-pager']],
     [{ tenant: 'beta', severity: 'warning', escalation: 'L3' }, ['beta-pager']],
     [{ tenant: 'unknown', severity: 'critical' }, ['platform-pager']],

@@ -10,16 +10,8 @@ export const CREDENTIALS = 'alerting-credentials';
 export const cred = (key: string): SecretKeyRef => SecretKeyRef.of(CREDENTIALS, key);
 
 /**
- * Alertmanager 0.25 (Debian, what the tests run) has no `webhook_url_file` for Discord and no
- * Microsoft Teams receiver at all; both appear in 0.27, the version the platform deploys. The
- * amtool tests therefore use the receiver kinds 0.25 accepts; the Discord and Teams rendering is
- * asserted field by field in receivers.test.ts.
- */
-export const AMTOOL_025_KINDS = ['slack', 'email', 'pagerduty', 'webhook'] as const;
-
-/**
  * A routing with platform receivers of every kind (chat, on-call mail, pager, remediation webhook,
- * an L4 vendor webhook) and two tenants: `acme` (own chat for L1-L2 and mail for L2) and `beta`
+ * an L4 vendor webhook; Discord and Teams chats with `discordAndTeams`) and two tenants: `acme` (own chat for L1-L2 and mail for L2) and `beta`
  * (own pager only).
  */
 export function buildRouting(profile: EnvironmentProfile, opts: { discordAndTeams?: boolean } = {}): { app: App; routing: AlertRouting } {

@@ -13,7 +13,7 @@ import { DEV, EnvironmentProfile, LevelTiming } from '../../src/core/environment
 import { renderRuleGroups } from '../../src/prometheus/model';
 import { defaultSloRuleGroups } from '../../src/prometheus/slo';
 import { freePort } from '../support/processes';
-import { requireTool } from '../support/tools';
+import { requireTool, toolCommand } from '../support/tools';
 
 /**
  * End to end: a real Prometheus scrapes an exporter served here whose API fails half its
@@ -22,10 +22,8 @@ import { requireTool } from '../support/tools';
  *
  * Only data is adapted for the test: notification timing of 1 s (profile), the webhook URL,
  * and the mount directories of secrets and templates. The routing tree is the generated one.
- * Alertmanager 0.25 (Debian) runs here, so only receiver kinds it supports are used.
  */
 const prometheusBin = requireTool('prometheus');
-const alertmanagerBin = requireTool('prometheus-alertmanager');
 
 const fast: LevelTiming = { groupWait: Duration.seconds(1), groupInterval: Duration.seconds(1), repeatInterval: Duration.hours(1), escalateAfter: Duration.minutes(5) };
 const profile: EnvironmentProfile = { ...DEV, name: 'e2e', receivers: ['slack', 'webhook'], escalation: { L1: fast, L2: fast, L3: fast, L4: fast } };
@@ -115,10 +113,11 @@ test('an SLO breach reaches the tenant webhook through the generated routing', a
     scrape_configs: [{ job_name: 'acme-api', honor_labels: true, static_configs: [{ targets: [`127.0.0.1:${exporterPort}`] }] }],
   }));
 
-  start(alertmanagerBin, [
+  const alertmanager = toolCommand('prometheus-alertmanager', [
     `--config.file=${path.join(dir, 'alertmanager.yaml')}`, `--storage.path=${path.join(dir, 'am-data')}`,
     `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address=',
-  ], 'alertmanager');
+  ]);
+  start(alertmanager.file, alertmanager.args, 'alertmanager');
   start(prometheusBin, [
     `--config.file=${path.join(dir, 'prometheus.yaml')}`, `--storage.tsdb.path=${path.join(dir, 'prom-data')}`,
     `--web.listen-address=127.0.0.1:${promPort}`,

@@ -15,7 +15,7 @@ let gateway: ChildProcess | undefined;
 let port = 0;
 
 beforeAll(async () => {
-  const binary = requireTool('prometheus-pushgateway', 'apt-get install -y prometheus-pushgateway');
+  const binary = requireTool('prometheus-pushgateway');
   port = await freePort();
   gateway = spawn(binary, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
   const deadline = Date.now() + 15_000;

@@ -1,13 +1,11 @@
 /**
  * End to end with the synthesized configuration: the prod environment's Alertmanager Secret and
  * the remediation controller's policy ConfigMap, exactly as `npm run synth` writes them, run by a
- * real Alertmanager (Debian prometheus-alertmanager) and the real controller process on loopback.
+ * real Alertmanager (Debian prometheus-alertmanager, the deployed release) and the real controller process on loopback.
  *
  * Only what points outside this machine is rewritten: the controller's Service URL becomes its
  * loopback port, and credential files (`*_file`) point at temporary files (the Slack webhook file
  * holds the URL of a sink this test serves). Routing, grouping, timings and the policy are kept.
- * Alertmanager 0.25 cannot read Discord and Teams configs, so those two notifier configs are
- * dropped from their receivers (as in the amtool test).
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -53,8 +51,6 @@ function rewriteForLoopback(config: Config, dir: string, controllerUrl: string, 
     }
   };
   for (const r of config.receivers as Config[]) {
-    delete r.discord_configs;
-    delete r.msteams_configs;
     for (const w of r.webhook_configs ?? []) if (String(w.url).includes('remediation-controller')) w.url = controllerUrl;
   }
   visit(config);

@@ -4,16 +4,16 @@ import * as path from 'node:path';
 import { PROD } from '../../src/core/environment';
 import { escalationRuleGroup } from '../../src/prometheus/escalation';
 import { renderRuleGroups } from '../../src/prometheus/model';
-import { AMTOOL_025_KINDS, buildRouting } from '../alerting/fixtures';
+import { buildRouting } from '../alerting/fixtures';
 import { requireTool, runTool } from '../support/tools';
 
 const amtool = requireTool('amtool');
-const profile = { ...PROD, receivers: PROD.receivers.filter((k) => (AMTOOL_025_KINDS as readonly string[]).includes(k)) };
+const profile = PROD;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'amtool-escalation-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const config = path.join(dir, 'alertmanager.yaml');
-const { routing } = buildRouting(profile);
+const { routing } = buildRouting(profile, { discordAndTeams: true });
 fs.writeFileSync(path.join(dir, 'notifications.tmpl'), routing.renderTemplates());
 fs.writeFileSync(config, routing.renderConfig({ templateDirectory: dir }));
 

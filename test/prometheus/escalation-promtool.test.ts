@@ -27,7 +27,7 @@ function render(tier: TenantTier): RenderedGroup[] {
 
 /**
  * Run promtool with the escalation group evaluated after the groups it watches. Without
- * `group_eval_order` promtool 2.42 evaluates groups in map order, so an escalation would start
+ * `group_eval_order` promtool evaluates groups in map order, so an escalation would start
  * one evaluation later at random (as it may in Prometheus, where groups run concurrently).
  */
 function runPromtool(groups: ReadonlyArray<RenderedGroup>, cases: ReadonlyArray<AlertTestCase>): string {
@@ -48,8 +48,13 @@ function runPromtool(groups: ReadonlyArray<RenderedGroup>, cases: ReadonlyArray<
 }
 
 const flood = 'http_requests_by_source_total{tenant="acme", namespace="acme", source_ip="203.0.113.7"}';
-/** 150 requests per second from one source for 90 minutes (SecurityRequestFlood: pending at 1m, firing at 3m), then none. */
-const FLOOD: InputSeries = { series: flood, values: '0+9000x90 810000x30' };
+/**
+ * 150 requests per second from one source for 90 minutes (SecurityRequestFlood: pending at 1m,
+ * firing at 3m), then none; sampled every 30 s like the deployed scrapes (Prometheus 3's
+ * left-open `rate(…[1m])` sees a single sample, and no rate, in 1-minute samples).
+ */
+const FLOOD: InputSeries = { series: flood, values: '0+4500x180 810000x60' };
+const FLOOD_INTERVAL = '30s';
 const floodLabels = { tenant: 'acme', namespace: 'acme', source_ip: '203.0.113.7' };
 /** The escalation alerts' expression labels: the original's, its name and severity, no remediation action. */
 const escalated = { ...floodLabels, environment: 'prod', escalated_alertname: 'SecurityRequestFlood', escalated_severity: 'critical' };
@@ -62,16 +67,16 @@ describe('time-based escalation in promtool', () => {
     const groups = render('standard');
     const series = [FLOOD];
     const cases: AlertTestCase[] = [
-      { name: 'L1: the original', alert: 'SecurityRequestFlood', interval: '1m', series, expect: [
+      { name: 'L1: the original', alert: 'SecurityRequestFlood', interval: FLOOD_INTERVAL, series, expect: [
         at('2m'), at('3m', floodLabels), at('90m', floodLabels), at('92m'),
       ] },
-      { name: 'L2', alert: escalationAlertName('L2'), interval: '1m', series, expect: [
+      { name: 'L2', alert: escalationAlertName('L2'), interval: FLOOD_INTERVAL, series, expect: [
         at('3m'), at('12m'), at('13m', escalated), at('58m', escalated), at('91m'), at('92m'),
       ] },
-      { name: 'L3', alert: escalationAlertName('L3'), interval: '1m', series, expect: [
+      { name: 'L3', alert: escalationAlertName('L3'), interval: FLOOD_INTERVAL, series, expect: [
         at('13m'), at('27m'), at('28m', escalated), at('58m', escalated), at('91m'), at('92m'),
       ] },
-      { name: 'L4', alert: escalationAlertName('L4'), interval: '1m', series, expect: [
+      { name: 'L4', alert: escalationAlertName('L4'), interval: FLOOD_INTERVAL, series, expect: [
         at('28m'), at('57m'), at('58m', escalated), at('90m', escalated), at('91m'), at('120m'),
       ] },
     ];
@@ -84,14 +89,14 @@ describe('time-based escalation in promtool', () => {
     ['standard', '12m', '13m'],
     ['premium', '7m', '8m'],
   ] as const)('the %s tier escalates to L2 no earlier than its delay (silent at %s, firing at %s)', (tier, before, after) => {
-    const cases: AlertTestCase[] = [{ name: `${tier} L2`, alert: escalationAlertName('L2'), interval: '1m', series: [FLOOD], expect: [at(before), at(after, escalated)] }];
+    const cases: AlertTestCase[] = [{ name: `${tier} L2`, alert: escalationAlertName('L2'), interval: FLOOD_INTERVAL, series: [FLOOD], expect: [at(before), at(after, escalated)] }];
     expect(runPromtool(render(tier), cases)).toContain('SUCCESS');
   });
 
   test('premium escalates the whole ladder faster than standard', () => {
     const cases: AlertTestCase[] = [
-      { name: 'premium L3', alert: escalationAlertName('L3'), interval: '1m', series: [FLOOD], expect: [at('15m'), at('16m', escalated)] },
-      { name: 'premium L4', alert: escalationAlertName('L4'), interval: '1m', series: [FLOOD], expect: [at('30m'), at('31m', escalated)] },
+      { name: 'premium L3', alert: escalationAlertName('L3'), interval: FLOOD_INTERVAL, series: [FLOOD], expect: [at('15m'), at('16m', escalated)] },
+      { name: 'premium L4', alert: escalationAlertName('L4'), interval: FLOOD_INTERVAL, series: [FLOOD], expect: [at('30m'), at('31m', escalated)] },
     ];
     expect(runPromtool(render('premium'), cases)).toContain('SUCCESS');
   });

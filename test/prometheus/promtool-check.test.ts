@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { requireTool, runTool } from '../support/tools';
 import { ENVIRONMENT_NAMES, ofKind, synthEnvironment } from '../support/synth';
 
-const promtool = requireTool('promtool', 'apt-get install -y prometheus');
+const promtool = requireTool('promtool');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promtool-check-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

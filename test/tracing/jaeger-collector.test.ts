@@ -4,7 +4,8 @@ import { DEV, EnvironmentProfile, PROD } from '../../src/core/environment';
 import { ElasticsearchConnection } from '../../src/logging/elastic-indices';
 import { SecretKeyRef } from '../../src/core/secret-ref';
 import { JaegerCollector, JaegerCollectorProps } from '../../src/tracing/jaeger-collector';
-import { JAEGER_IMAGE, validateJaegerConfig } from '../../src/tracing/model';
+import { validateJaegerConfig } from '../../src/tracing/model';
+import { Images } from '../../src/core/images';
 import { podTemplates, restrictedViolations } from '../support/pod-security';
 import { Manifest, validateManifest } from '../support/schema';
 
@@ -153,5 +154,5 @@ describe('JaegerCollector', () => {
 
 test('runs the Jaeger release the configuration is written for', () => {
   const objs = synth(DEV, { tenants: ['acme'] });
-  expect(((objs.find((o) => o.kind === 'Deployment')!.spec as Spec).template.spec.containers[0].image)).toBe(`docker.io/${JAEGER_IMAGE}`);
+  expect(((objs.find((o) => o.kind === 'Deployment')!.spec as Spec).template.spec.containers[0].image)).toBe(Images.jaeger().reference);
 });

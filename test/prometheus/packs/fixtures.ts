@@ -112,9 +112,10 @@ export const ALERT_FIXTURES: Readonly<Record<string, AlertFixture>> = {
   SecurityDeniedRequestsAnomaly: fixture('80m',
     [s(`http_requests_total{${T}, code="200"}`, '0+600x120'), s(`http_requests_total{${T}, code="401"}`, '0+6x60 480+120x59')], [{ tenant: 'acme' }],
     [s(`http_requests_total{${T}, code="200"}`, '0+600x120'), s(`http_requests_total{${T}, code="401"}`, '0+6x120')]),
+  // sampled every 30 s like the deployed scrapes: Prometheus 3's left-open rate(…[1m]) sees no rate in 1 m samples
   SecurityRequestFlood: fixture('5m',
-    [s(`http_requests_by_source_total{${T}, namespace="acme", source_ip="203.0.113.7"}`, '0+9000x10')], [{ tenant: 'acme', namespace: 'acme', source_ip: '203.0.113.7' }],
-    [s(`http_requests_by_source_total{${T}, namespace="acme", source_ip="203.0.113.7"}`, '0+600x10')]),
+    [s(`http_requests_by_source_total{${T}, namespace="acme", source_ip="203.0.113.7"}`, '0+4500x20')], [{ tenant: 'acme', namespace: 'acme', source_ip: '203.0.113.7' }],
+    [s(`http_requests_by_source_total{${T}, namespace="acme", source_ip="203.0.113.7"}`, '0+300x20')], '30s'),
   // anomaly: 12 hours of a noisy baseline, then a spike to 300
   TenantAnomalyZScoreHigh: fixture('745m',
     [s(`tenant:http_requests:rate5m{${T}}`, `${noisy(720)} 300x40`)], [{ tenant: 'acme', series: 'http_requests_rate' }],

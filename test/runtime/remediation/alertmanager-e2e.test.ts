@@ -1,5 +1,5 @@
 /**
- * End to end: a real Alertmanager (prometheus-alertmanager 0.25) delivers to the real controller
+ * End to end: a real Alertmanager (Debian prometheus-alertmanager, the deployed release) delivers to the real controller
  * process with a bearer token from `credentials_file`; the controller acts against the Kubernetes
  * API test server.
  */
