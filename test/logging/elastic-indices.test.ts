@@ -32,7 +32,7 @@ describe('ElasticIndices', () => {
   test('every object passes strict schema validation and the Job meets PSS restricted', () => {
     expect([...prod, ...eck].flatMap(validateManifest)).toEqual([]);
     expect(podTemplates([...prod, ...eck]).flatMap(restrictedViolations)).toEqual([]);
-    expect(prod.map((o) => o.kind)).toEqual(['ConfigMap', 'ServiceAccount', 'Job']);
+    expect(prod.map((o) => o.kind)).toEqual(['ConfigMap', 'ServiceAccount', 'Job', 'NetworkPolicy']);
   });
 
   test('ILM retention comes from the environment profile and the tenant', () => {
@@ -85,7 +85,7 @@ describe('ElasticIndices', () => {
   });
 
   test('deployCluster adds an ECK Elasticsearch that the Job reaches over TLS as the elastic user', () => {
-    expect(eck.map((o) => o.kind)).toEqual(['Elasticsearch', 'ConfigMap', 'ServiceAccount', 'Job']);
+    expect(eck.map((o) => o.kind)).toEqual(['Elasticsearch', 'NetworkPolicy', 'ConfigMap', 'ServiceAccount', 'Job', 'NetworkPolicy']);
     const spec = find(eck, 'Elasticsearch').spec as Spec;
     expect(spec).toMatchObject({ version: '9.1.0', nodeSets: [{ name: 'default', count: 3, config: { 'node.store.allow_mmap': false } }] });
     expect(spec.nodeSets[0].volumeClaimTemplates[0].spec.resources.requests.storage).toBe('100Gi');
@@ -131,7 +131,7 @@ describe('ElasticIndices', () => {
     test('fails a plan too large for client-side apply, and accepts it with server-side apply', () => {
       const tenants = Array.from({ length: 50 }, (_, i) => `tenant-${i}`);
       const accepted = make({ tenants, serverSideApply: true })();
-      expect(accepted.map((o) => o.kind)).toEqual(['ConfigMap', 'ServiceAccount', 'Job']);
+      expect(accepted.map((o) => o.kind)).toEqual(['ConfigMap', 'ServiceAccount', 'Job', 'NetworkPolicy']);
       const bytes = lastAppliedAnnotationBytes(accepted[0]!);
       expect(bytes).toBeGreaterThan(ANNOTATIONS_MAX_BYTES);
       expect(make({ tenants })).toThrow(`test/indices: ConfigMap monitoring/elastic-indices-plan annotations with kubectl.kubernetes.io/last-applied-configuration (bytes): got ${bytes} (apply this object with server-side apply (kubectl apply --server-side, Argo CD ServerSideApply=true, Flux), which keeps no last-applied annotation, or make it smaller); allowed: at most 262144 bytes (256 KiB, the API server's annotation limit)`);

@@ -28,8 +28,8 @@ describe('MlDriftJob', () => {
   const cron = objects.find((o) => o.kind === 'CronJob') as Manifest;
   const config = objects.find((o) => o.kind === 'ConfigMap') as Manifest;
 
-  test('synthesizes a ServiceAccount, a ConfigMap and a CronJob that pass strict schema validation', () => {
-    expect(objects.map((o) => o.kind)).toEqual(['ServiceAccount', 'ConfigMap', 'CronJob']);
+  test('synthesizes a ServiceAccount, a ConfigMap, a CronJob and a NetworkPolicy that pass strict schema validation', () => {
+    expect(objects.map((o) => o.kind)).toEqual(['ServiceAccount', 'ConfigMap', 'CronJob', 'NetworkPolicy']);
     expect(objects.flatMap(validateManifest)).toEqual([]);
     expect(objects.find((o) => o.kind === 'ServiceAccount')).toMatchObject({ automountServiceAccountToken: false });
   });

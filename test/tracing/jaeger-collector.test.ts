@@ -38,7 +38,7 @@ describe('JaegerCollector', () => {
     expect(prod.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       ...['acme', 'globex'].flatMap((t) => [
         `ServiceAccount/jaeger-${t}`, `ConfigMap/jaeger-${t}-config`, `ConfigMap/jaeger-${t}-sampling`, `Deployment/jaeger-${t}`, `Service/jaeger-${t}`,
-        `ServiceMonitor/jaeger-${t}`, `HorizontalPodAutoscaler/jaeger-${t}`, `PodDisruptionBudget/jaeger-${t}`,
+        `ServiceMonitor/jaeger-${t}`, `HorizontalPodAutoscaler/jaeger-${t}`, `PodDisruptionBudget/jaeger-${t}`, `NetworkPolicy/jaeger-${t}`,
       ]),
     ]);
     expect(find(prod, 'ServiceAccount', 'jaeger-acme')).toMatchObject({ automountServiceAccountToken: false });
