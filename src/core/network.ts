@@ -181,13 +181,15 @@ export interface UrlEgressOptions {
   readonly clientNamespace?: string;
   /** Services whose pods are known, so egress to them is narrowed to those pods. @default - none */
   readonly known?: ReadonlyArray<KnownService>;
+  /** The field that takes `network`, named in the error for a URL outside the cluster. @default - the URL must be in-cluster */
+  readonly networkField?: string;
 }
 
 /**
  * The egress rule that lets a pod call `url` and nothing else: the URL's port, to the pods behind
  * a known Service, to the Service's namespace for other in-cluster Services, or to `network`.
  * A URL outside the cluster without `network` fails with a `ValidationError` at `location`/`field`
- * (a NetworkPolicy cannot name a host, only pods and address ranges).
+ * (a NetworkPolicy cannot name a host, only pods and address ranges), naming `networkField`.
  */
 export function urlEgressRule(url: string, location: ErrorLocation, field: string, options: UrlEgressOptions = {}): k8s.NetworkPolicyEgressRule {
   const address = parseServiceUrl(url, options.clientNamespace);
@@ -200,8 +202,10 @@ export function urlEgressRule(url: string, location: ErrorLocation, field: strin
   }
   if (options.network) return egressTo([options.network], [networkPort(port)]);
   if (!address) {
-    throw new ValidationError(location, field, url,
-      'an in-cluster Service URL (http(s)://<service>.<namespace>.svc:<port>), or a URL with a network peer (NetworkPeer.cidr(...) or NetworkPeer.pods(...)) that its NetworkPolicy can name');
+    const inCluster = 'an in-cluster Service URL (http(s)://<service>.<namespace>.svc:<port>) that a NetworkPolicy can name';
+    throw new ValidationError(location, field, url, options.networkField
+      ? `${inCluster}, or any URL with ${options.networkField} set to where it is (NetworkPeer.cidr(...) or NetworkPeer.pods(...))`
+      : inCluster);
   }
   const known = (options.known ?? []).find((k) => k.service === address.service && k.namespace === address.namespace);
   return egressTo([known ? NetworkPeer.pods(known.namespace, known.podLabels) : NetworkPeer.namespace(address.namespace)], [networkPort(address.port)]);

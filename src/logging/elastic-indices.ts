@@ -51,7 +51,7 @@ export const ELASTICSEARCH_TRANSPORT_PORT = 9300;
  * `location`/`field.url` for a URL outside the cluster without `network`.
  */
 export function elasticsearchEgressRule(c: ElasticsearchConnection, location: ErrorLocation, field: string, clientNamespace: string): k8s.NetworkPolicyEgressRule {
-  return urlEgressRule(c.url, location, `${field}.url`, { network: c.network, clientNamespace });
+  return urlEgressRule(c.url, location, `${field}.url`, { network: c.network, clientNamespace, networkField: `${field}.network` });
 }
 
 /** The mounted files of a connection, as pod volumes and paths. */

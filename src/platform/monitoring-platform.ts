@@ -130,6 +130,8 @@ export class MonitoringPlatform extends Construct {
       },
     });
 
+    // Validated here, where the profile enters, before the components that use it.
+    const apiServer = apiServerEgressRule(env.apiServer, this, 'environment.apiServer');
     this.prometheusServiceAccount = this.createPrometheus(ns, env);
     this.createAlertmanager(ns, env, props.alerting);
     this.pushgateway = new Pushgateway(this, 'Pushgateway', { namespace: ns, replicas: env.replicas.pushgateway });
@@ -144,7 +146,7 @@ export class MonitoringPlatform extends Construct {
     this.grafana.addDatasource(Datasource.prometheus({ name: 'Prometheus', uid: 'prometheus', url: `http://prometheus.${ns}.svc:9090`, isDefault: true, scrapeInterval: env.scrapeInterval.toPrometheus() }));
     this.grafana.addDatasource(Datasource.alertmanager({ name: 'Alertmanager', uid: 'alertmanager', url: this.alertmanagerUrl }));
     this.dashboards = new GrafanaDashboards(this, 'Dashboards', { namespace: ns, environment: env });
-    this.createNetworkPolicies(ns, env, props.receiverPorts ?? DEFAULT_RECEIVER_PORTS);
+    this.createNetworkPolicies(ns, env, apiServer, props.receiverPorts ?? DEFAULT_RECEIVER_PORTS);
   }
 
   /**
@@ -369,7 +371,7 @@ export class MonitoringPlatform extends Construct {
    *   reaches its replicas and any address on the receiver ports (webhooks and SMTP are outside
    *   the cluster, at addresses no policy can know).
    */
-  private createNetworkPolicies(ns: string, env: EnvironmentProfile, receiverPorts: ReadonlyArray<number>): void {
+  private createNetworkPolicies(ns: string, env: EnvironmentProfile, apiServer: k8s.NetworkPolicyEgressRule, receiverPorts: ReadonlyArray<number>): void {
     const labels = recommendedLabels({ name: 'monitoring-platform', component: 'network-policy' });
     const policy = (id: string, name: string, spec: k8s.NetworkPolicySpec) =>
       new k8s.KubeNetworkPolicy(this, id, { metadata: { name, namespace: ns, labels }, spec });
@@ -380,8 +382,10 @@ export class MonitoringPlatform extends Construct {
     const alertmanager = NetworkPeer.pods(ns, PLATFORM_POD_LABELS.alertmanager);
     const grafana = NetworkPeer.pods(ns, PLATFORM_POD_LABELS.grafana);
     const rw = env.remoteWrite;
-    const remoteWrite = rw ? urlEgressRule(rw.url, this, 'environment.remoteWrite.url', { network: rw.network }) : undefined;
-    const apiServer = apiServerEgressRule(env.apiServer, this, 'environment.apiServer');
+    if (rw?.network !== undefined && !(rw.network instanceof NetworkPeer)) {
+      throw new ValidationError(this, 'environment.remoteWrite.network', rw.network, 'a NetworkPeer (NetworkPeer.cidr(...), NetworkPeer.pods(...) or NetworkPeer.namespace(...))');
+    }
+    const remoteWrite = rw ? urlEgressRule(rw.url, this, 'environment.remoteWrite.url', { network: rw.network, networkField: 'environment.remoteWrite.network' }) : undefined;
     policy('PrometheusPolicy', 'prometheus', {
       podSelector: { matchLabels: { ...PLATFORM_POD_LABELS.prometheus } },
       policyTypes: ['Ingress', 'Egress'],
