@@ -1,6 +1,6 @@
 import { DNS_EGRESS_RULE, NamespacedGrant, oneAtATimeBudget, SERVICE_DISCOVERY_RULES } from '../core/kube';
 import {
-  apiServerEgressRule, CLIENT_LABELS, egressTo, ingressFrom, namedPort, NAMESPACE_NAME_LABEL, NetworkPeer, networkPort, PLATFORM_POD_LABELS, urlEgressRule,
+  apiServerEgressRule, CLIENT_LABELS, egressTo, ingressFrom, namedPort, NAMESPACE_NAME_LABEL, NetworkPeer, networkPort, parseServiceUrl, PLATFORM_POD_LABELS, urlEgressRule,
 } from '../core/network';
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
@@ -57,7 +57,16 @@ export interface MonitoringPlatformProps {
    * @default [443, 587]
    */
   readonly receiverPorts?: ReadonlyArray<number>;
+  /**
+   * The KEDA operator's pods, which query Prometheus for the ScaledObjects whose `serverAddress`
+   * is this Prometheus; Prometheus admits them on `web` when such a ScaledObject is in the app.
+   * @default DEFAULT_KEDA_OPERATOR (the KEDA Helm chart's operator in `keda`)
+   */
+  readonly kedaOperator?: NetworkPeer;
 }
+
+/** The KEDA operator as its Helm chart installs it: namespace `keda`, pods labelled `app.kubernetes.io/name: keda-operator`. */
+export const DEFAULT_KEDA_OPERATOR: NetworkPeer = NetworkPeer.pods('keda', { 'app.kubernetes.io/name': 'keda-operator' });
 
 /** The ports Alertmanager reaches its receivers on by default: HTTPS and SMTP submission. */
 export const DEFAULT_RECEIVER_PORTS: ReadonlyArray<number> = [443, 587];
@@ -146,7 +155,10 @@ export class MonitoringPlatform extends Construct {
     this.grafana.addDatasource(Datasource.prometheus({ name: 'Prometheus', uid: 'prometheus', url: `http://prometheus.${ns}.svc:9090`, isDefault: true, scrapeInterval: env.scrapeInterval.toPrometheus() }));
     this.grafana.addDatasource(Datasource.alertmanager({ name: 'Alertmanager', uid: 'alertmanager', url: this.alertmanagerUrl }));
     this.dashboards = new GrafanaDashboards(this, 'Dashboards', { namespace: ns, environment: env });
-    this.createNetworkPolicies(ns, env, apiServer, props.receiverPorts ?? DEFAULT_RECEIVER_PORTS);
+    if (props.kedaOperator !== undefined && !(props.kedaOperator instanceof NetworkPeer)) {
+      throw new ValidationError(this, 'kedaOperator', props.kedaOperator, 'a NetworkPeer (NetworkPeer.pods(namespace, labels))');
+    }
+    this.createNetworkPolicies(ns, env, apiServer, props.receiverPorts ?? DEFAULT_RECEIVER_PORTS, props.kedaOperator ?? DEFAULT_KEDA_OPERATOR);
   }
 
   /**
@@ -365,13 +377,14 @@ export class MonitoringPlatform extends Construct {
    *
    * - Prometheus calls the API server (service discovery), scrapes the namespaces whose
    *   ServiceMonitors and PodMonitors it collects on the ports those name, sends alerts to
-   *   Alertmanager (`web`), and writes to the remote-write store; it admits Grafana, itself and
-   *   the pods labelled as its clients (`CLIENT_LABELS.prometheus`) on `web`.
+   *   Alertmanager (`web`), and writes to the remote-write store; it admits Grafana, itself,
+   *   the pods labelled as its clients (`CLIENT_LABELS.prometheus`) and, when a ScaledObject
+   *   queries it, the KEDA operator, on `web`.
    * - Alertmanager admits Prometheus and Grafana on `web` and its replicas on the mesh port; it
    *   reaches its replicas and any address on the receiver ports (webhooks and SMTP are outside
    *   the cluster, at addresses no policy can know).
    */
-  private createNetworkPolicies(ns: string, env: EnvironmentProfile, apiServer: k8s.NetworkPolicyEgressRule, receiverPorts: ReadonlyArray<number>): void {
+  private createNetworkPolicies(ns: string, env: EnvironmentProfile, apiServer: k8s.NetworkPolicyEgressRule, receiverPorts: ReadonlyArray<number>, kedaOperator: NetworkPeer): void {
     const labels = recommendedLabels({ name: 'monitoring-platform', component: 'network-policy' });
     const policy = (id: string, name: string, spec: k8s.NetworkPolicySpec) =>
       new k8s.KubeNetworkPolicy(this, id, { metadata: { name, namespace: ns, labels }, spec });
@@ -389,7 +402,10 @@ export class MonitoringPlatform extends Construct {
     policy('PrometheusPolicy', 'prometheus', {
       podSelector: { matchLabels: { ...PLATFORM_POD_LABELS.prometheus } },
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [ingressFrom([prometheus, grafana, NetworkPeer.pods(ns, { [CLIENT_LABELS.prometheus]: 'true' })], [namedPort('web')])],
+      // Rendered at synth: KEDA is admitted once a ScaledObject queries this Prometheus.
+      ingress: Lazy.any({ produce: () => [ingressFrom([
+        prometheus, grafana, NetworkPeer.pods(ns, { [CLIENT_LABELS.prometheus]: 'true' }), ...(this.kedaQueriesPrometheus() ? [kedaOperator] : []),
+      ], [namedPort('web')])] }) as unknown as k8s.NetworkPolicyIngressRule[],
       // Rendered at synth: monitors and tenants added after construction are scraped too.
       egress: Lazy.any({ produce: () => [
         apiServer,
@@ -408,6 +424,18 @@ export class MonitoringPlatform extends Construct {
       policyTypes: ['Ingress', 'Egress'],
       ingress: [ingressFrom([prometheus, grafana], [namedPort('web')]), ingressFrom([alertmanager], mesh)],
       egress: [egressTo([alertmanager], mesh), ...(receiverRules.length > 0 ? [egressTo(NetworkPeer.anyAddress(), receiverRules)] : [])],
+    });
+  }
+
+  /** Does a ScaledObject in the app query this Prometheus (a prometheus trigger whose serverAddress is its Service)? */
+  private kedaQueriesPrometheus(): boolean {
+    return this.node.root.node.findAll().some((c) => {
+      if (!ApiObject.isApiObject(c) || c.apiGroup !== 'keda.sh' || c.kind !== 'ScaledObject') return false;
+      const triggers = (c.toJson() as { spec?: { triggers?: ReadonlyArray<{ type?: string; metadata?: { serverAddress?: string } }> } }).spec?.triggers ?? [];
+      return triggers.some((t) => {
+        const address = t.type === 'prometheus' && t.metadata?.serverAddress ? parseServiceUrl(t.metadata.serverAddress) : undefined;
+        return address?.service === 'prometheus' && address.namespace === this.namespace;
+      });
     });
   }
 

@@ -5,6 +5,7 @@ import { MonitoringPlatform, MonitoringPlatformProps } from '../../src/platform/
 import { NetworkPeer } from '../../src/core/network';
 import { Datasource } from '../../src/grafana/datasources';
 import { PodMonitor } from '../../imports/podmonitor-monitoring.coreos.com';
+import { ScaledObject } from '../../imports/scaledobject-keda.sh';
 import { podTemplates, restrictedViolations } from '../support/pod-security';
 import { Manifest, validateManifest } from '../support/schema';
 
@@ -143,6 +144,21 @@ describe('MonitoringPlatform network policies', () => {
     expect(egress.filter((r) => r.to[0].namespaceSelector && !r.to[0].podSelector)).toEqual([
       nsRule('monitoring', ['web', 'http']), nsRule('acme', ['prom']), nsRule('globex', ['metrics']),
     ]);
+  });
+
+  test('admits the KEDA operator once a ScaledObject queries this Prometheus', () => {
+    const ingressPeers = (objs: Manifest[]) => ((find(objs, 'NetworkPolicy', 'prometheus').spec as Spec).ingress[0].from as Spec[]).map((p) => p.namespaceSelector.matchLabels['kubernetes.io/metadata.name']);
+    expect(ingressPeers(synth(DEV))).toEqual(['monitoring', 'monitoring', 'monitoring']);
+    const chart = Testing.chart();
+    new MonitoringPlatform(chart, 'platform', { environment: DEV, alerting, grafanaAdminSecret: 'grafana-admin', kedaOperator: NetworkPeer.pods('autoscaling', { app: 'keda-operator' }) });
+    new ScaledObject(chart, 'Scaler', {
+      metadata: { name: 'api', namespace: 'acme' },
+      spec: { scaleTargetRef: { name: 'api' }, triggers: [{ type: 'prometheus', metadata: { serverAddress: 'http://prometheus.monitoring.svc:9090', query: 'up', threshold: '1' } }] },
+    });
+    const objs = Testing.synth(chart) as Manifest[];
+    expect(((find(objs, 'NetworkPolicy', 'prometheus').spec as Spec).ingress[0].from as Spec[]).at(-1)).toEqual({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'autoscaling' } }, podSelector: { matchLabels: { app: 'keda-operator' } },
+    });
   });
 
   test('uses the API server addresses of the profile for Prometheus and Grafana', () => {

@@ -25,9 +25,11 @@
  * CronJobs (their pod templates), and the pods operators create for Prometheus, Alertmanager
  * (prometheus-operator's labels and ports) and Elasticsearch (ECK's). Namespace labels come from
  * the Namespace objects plus `kubernetes.io/metadata.name`. Stand-in pods represent what the
- * manifests do not create: a tenant application in each tenant namespace, kube-dns, the ECK
- * operator, a pod of an unrelated namespace, and a pod in each namespace a policy names but the
- * manifests do not create (the long-term store, an external Elasticsearch).
+ * manifests do not create: a tenant application in each tenant namespace (ports `http` 8080 and
+ * `metrics` 9102), kube-dns, the ECK operator, a pod of an unrelated namespace (listening on 443,
+ * 8080, 9090, 9200), and in each namespace a policy names but the manifests do not create a pod
+ * listening on the ports egress rules name there (the long-term store, an external
+ * Elasticsearch) and a pod with the labels each ingress peer selects there (the KEDA operator).
  */
 import { Manifest } from './schema';
 
@@ -271,20 +273,36 @@ function standInPods(namespaces: ReadonlyMap<string, Record<string, string>>, po
   out.push(pod('kube-system', 'kube-dns', { 'k8s-app': 'kube-dns' }, [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }], none, 'kube-dns'));
   out.push(pod('elastic-system', 'elastic-operator', { 'control-plane': 'elastic-operator' }, [{ name: 'webhook', port: 9443, protocol: 'TCP' }], none, 'elastic-operator'));
   out.push(pod('unrelated', 'any', { app: 'any' }, [443, 8080, 9090, 9200].map((port) => ({ port, protocol: 'TCP' })), none, 'any'));
-  // Namespaces a policy names that the manifests do not create: a pod listening on the ports named towards them.
-  const named = new Map<string, Set<number>>();
+  // Namespaces a policy names that the manifests do not create: a pod listening on the ports
+  // egress rules name towards them, and a pod with the labels each ingress peer selects there.
+  const external = (peer: Peer) => {
+    const ns = peer.namespaceSelector?.matchLabels?.[NAME_LABEL];
+    return ns && !namespaces.has(ns) && !['kube-system', 'elastic-system'].includes(ns) ? ns : undefined;
+  };
+  const listening = new Map<string, Set<number>>();
+  const clients = new Map<string, Record<string, string>>();
   for (const p of policies) {
     for (const r of p.egress) {
-      for (const peer of r.to ?? []) {
-        const ns = peer.namespaceSelector?.matchLabels?.[NAME_LABEL];
-        if (!ns || namespaces.has(ns) || ['kube-system', 'elastic-system'].includes(ns)) continue;
-        const set = named.get(ns) ?? new Set<number>();
+      for (const ns of (r.to ?? []).map(external)) {
+        if (!ns) continue;
+        const set = listening.get(ns) ?? new Set<number>();
         for (const port of r.ports ?? []) if (typeof port.port === 'number') set.add(port.port);
-        named.set(ns, set);
+        listening.set(ns, set);
+      }
+    }
+    for (const r of p.ingress) {
+      for (const peer of r.from ?? []) {
+        const ns = external(peer);
+        const labels = { ...peer.podSelector?.matchLabels };
+        if (ns) clients.set(`${ns}/${labels['app.kubernetes.io/name'] ?? labels.app ?? 'client'}`, labels);
       }
     }
   }
-  for (const [ns, ports] of named) out.push(pod(ns, 'service', { app: 'service' }, [...ports].sort((a, b) => a - b).map((port) => ({ port, protocol: 'TCP' })), none, 'service'));
+  for (const [ns, ports] of listening) out.push(pod(ns, 'service', { app: 'service' }, [...ports].sort((a, b) => a - b).map((port) => ({ port, protocol: 'TCP' })), none, 'service'));
+  for (const [id, labels] of clients) {
+    const [ns, name] = id.split('/') as [string, string];
+    out.push(pod(ns, name, labels, [], none, name));
+  }
   return out;
 }
 

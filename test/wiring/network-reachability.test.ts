@@ -48,6 +48,8 @@ function allowedPaths(profile: EnvironmentProfile, deployedElasticsearch: boolea
     ...withDns('monitoring/drift', ['monitoring/prometheus:9090', 'monitoring/pushgateway:9091']),
     ...withDns('monitoring/anomaly', ['monitoring/prometheus:9090', 'monitoring/pushgateway:9091']),
     ...withDns('monitoring/elastic-indices', [es]),
+    // The example tenants' KEDA scalers query the platform Prometheus where there is no long-term store.
+    ...(profile.remoteWrite ? [] : ['keda/keda-operator → monitoring/prometheus:9090']),
     ...(deployedElasticsearch ? [
       ...withDns('monitoring/elasticsearch', ['monitoring/elasticsearch:9200', 'monitoring/elasticsearch:9300']),
       'elastic-system/elastic-operator → monitoring/elasticsearch:9200',
