@@ -67,12 +67,12 @@ export class NetworkPeer {
     return new NetworkPeer({
       namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } },
       podSelector: { matchLabels: { ...podLabels } },
-    }, `pods ${JSON.stringify(podLabels)} in ${namespace}`);
+    });
   }
 
   /** Every pod of `namespace`. */
   public static namespace(namespace: string): NetworkPeer {
-    return new NetworkPeer({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } } }, `namespace ${namespace}`);
+    return new NetworkPeer({ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: namespace } } });
   }
 
   /**
@@ -81,7 +81,7 @@ export class NetworkPeer {
    */
   public static cidr(cidr: string, location: ErrorLocation = 'NetworkPeer', field: string = 'cidr'): NetworkPeer {
     if (typeof cidr !== 'string' || !isCidr(cidr)) throw new ValidationError(location, field, cidr, 'a CIDR such as 10.0.0.0/8 or fd00::/8');
-    return new NetworkPeer({ ipBlock: { cidr } }, `addresses ${cidr}`);
+    return new NetworkPeer({ ipBlock: { cidr } });
   }
 
   /**
@@ -90,14 +90,12 @@ export class NetworkPeer {
    * ports that no pod should be reached on through it.
    */
   public static anyAddress(): NetworkPeer[] {
-    return [new NetworkPeer({ ipBlock: { cidr: '0.0.0.0/0' } }, 'any IPv4 address'), new NetworkPeer({ ipBlock: { cidr: '::/0' } }, 'any IPv6 address')];
+    return [new NetworkPeer({ ipBlock: { cidr: '0.0.0.0/0' } }), new NetworkPeer({ ipBlock: { cidr: '::/0' } })];
   }
 
   private constructor(
     /** The NetworkPolicy peer. */
     public readonly peer: k8s.NetworkPolicyPeer,
-    /** What it selects, in words (for error messages). */
-    public readonly description: string,
   ) {}
 }
 
