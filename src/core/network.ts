@@ -1,7 +1,7 @@
-import { isIP } from 'node:net';
 import { k8s } from 'cdk8s-plus-28';
 import { ErrorLocation, ValidationError } from './errors';
 import { selectorLabels } from './labels';
+import { isCidr } from './validation';
 
 /** The label Kubernetes puts on every namespace with the namespace's own name (immutable, set by the API server). */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -42,14 +42,6 @@ export const CLIENT_LABELS = {
 /** The pod labels of a client of the given components (`clientLabels('prometheus', 'pushgateway')`). */
 export function clientLabels(...of: ReadonlyArray<keyof typeof CLIENT_LABELS>): Record<string, string> {
   return Object.fromEntries(of.map((k) => [CLIENT_LABELS[k], 'true']));
-}
-
-/** Is `text` a CIDR (`10.0.0.0/8`, `fd00::/8`)? */
-export function isCidr(text: string): boolean {
-  const [addr, bits, extra] = text.split('/');
-  const family = isIP(addr ?? '');
-  if (family === 0 || bits === undefined || extra !== undefined || !/^\d+$/.test(bits)) return false;
-  return Number(bits) <= (family === 4 ? 32 : 128);
 }
 
 /**

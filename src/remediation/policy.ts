@@ -8,7 +8,7 @@ import { Duration } from '../core/duration';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ValidationError } from '../core/errors';
 import { Matcher } from '../core/matcher';
-import { isCidr } from '../core/network';
+import { isCidr } from '../core/validation';
 
 /** The label names the controller reads by default. */
 export const DEFAULT_LABELS = {
