@@ -32,7 +32,7 @@ export interface MlJobPlatformProps {
 /**
  * The egress of an ML job: the Prometheus it reads and the Pushgateway it pushes to, each on its
  * URL's port (to the platform's pods when the URL names the platform Service in `namespace`,
- * else to the namespace the URL names), plus any sample URLs it downloads. An URL outside the
+ * else to the namespace the URL names), plus the sample URLs it downloads. A URL outside the
  * cluster fails with a `ValidationError` naming the field.
  */
 function mlJobEgress(scope: Construct, props: MlJobPlatformProps, urls: ReadonlyArray<[string, string]>): k8s.NetworkPolicyEgressRule[] {
