@@ -139,8 +139,16 @@ export class MonitoringPlatform extends Construct {
       },
     });
 
-    // Validated here, where the profile enters, before the components that use it.
+    // The network settings are validated here, where they enter, before the components that use them.
     const apiServer = apiServerEgressRule(env.apiServer, this, 'environment.apiServer');
+    const rw = env.remoteWrite;
+    if (rw?.network !== undefined && !(rw.network instanceof NetworkPeer)) {
+      throw new ValidationError(this, 'environment.remoteWrite.network', rw.network, 'a NetworkPeer (NetworkPeer.cidr(...), NetworkPeer.pods(...) or NetworkPeer.namespace(...))');
+    }
+    const remoteWrite = rw ? urlEgressRule(rw.url, this, 'environment.remoteWrite.url', { network: rw.network, networkField: 'environment.remoteWrite.network' }) : undefined;
+    if (props.kedaOperator !== undefined && !(props.kedaOperator instanceof NetworkPeer)) {
+      throw new ValidationError(this, 'kedaOperator', props.kedaOperator, 'a NetworkPeer (NetworkPeer.pods(namespace, labels))');
+    }
     this.prometheusServiceAccount = this.createPrometheus(ns, env);
     this.createAlertmanager(ns, env, props.alerting);
     this.pushgateway = new Pushgateway(this, 'Pushgateway', { namespace: ns, replicas: env.replicas.pushgateway });
@@ -155,10 +163,7 @@ export class MonitoringPlatform extends Construct {
     this.grafana.addDatasource(Datasource.prometheus({ name: 'Prometheus', uid: 'prometheus', url: `http://prometheus.${ns}.svc:9090`, isDefault: true, scrapeInterval: env.scrapeInterval.toPrometheus() }));
     this.grafana.addDatasource(Datasource.alertmanager({ name: 'Alertmanager', uid: 'alertmanager', url: this.alertmanagerUrl }));
     this.dashboards = new GrafanaDashboards(this, 'Dashboards', { namespace: ns, environment: env });
-    if (props.kedaOperator !== undefined && !(props.kedaOperator instanceof NetworkPeer)) {
-      throw new ValidationError(this, 'kedaOperator', props.kedaOperator, 'a NetworkPeer (NetworkPeer.pods(namespace, labels))');
-    }
-    this.createNetworkPolicies(ns, env, apiServer, props.receiverPorts ?? DEFAULT_RECEIVER_PORTS, props.kedaOperator ?? DEFAULT_KEDA_OPERATOR);
+    this.createNetworkPolicies(ns, { apiServer, remoteWrite }, props.receiverPorts ?? DEFAULT_RECEIVER_PORTS, props.kedaOperator ?? DEFAULT_KEDA_OPERATOR);
   }
 
   /**
@@ -384,7 +389,12 @@ export class MonitoringPlatform extends Construct {
    *   reaches its replicas and any address on the receiver ports (webhooks and SMTP are outside
    *   the cluster, at addresses no policy can know).
    */
-  private createNetworkPolicies(ns: string, env: EnvironmentProfile, apiServer: k8s.NetworkPolicyEgressRule, receiverPorts: ReadonlyArray<number>, kedaOperator: NetworkPeer): void {
+  private createNetworkPolicies(
+    ns: string,
+    egress: { readonly apiServer: k8s.NetworkPolicyEgressRule; readonly remoteWrite?: k8s.NetworkPolicyEgressRule },
+    receiverPorts: ReadonlyArray<number>,
+    kedaOperator: NetworkPeer,
+  ): void {
     const labels = recommendedLabels({ name: 'monitoring-platform', component: 'network-policy' });
     const policy = (id: string, name: string, spec: k8s.NetworkPolicySpec) =>
       new k8s.KubeNetworkPolicy(this, id, { metadata: { name, namespace: ns, labels }, spec });
@@ -394,11 +404,6 @@ export class MonitoringPlatform extends Construct {
     const prometheus = NetworkPeer.pods(ns, PLATFORM_POD_LABELS.prometheus);
     const alertmanager = NetworkPeer.pods(ns, PLATFORM_POD_LABELS.alertmanager);
     const grafana = NetworkPeer.pods(ns, PLATFORM_POD_LABELS.grafana);
-    const rw = env.remoteWrite;
-    if (rw?.network !== undefined && !(rw.network instanceof NetworkPeer)) {
-      throw new ValidationError(this, 'environment.remoteWrite.network', rw.network, 'a NetworkPeer (NetworkPeer.cidr(...), NetworkPeer.pods(...) or NetworkPeer.namespace(...))');
-    }
-    const remoteWrite = rw ? urlEgressRule(rw.url, this, 'environment.remoteWrite.url', { network: rw.network, networkField: 'environment.remoteWrite.network' }) : undefined;
     policy('PrometheusPolicy', 'prometheus', {
       podSelector: { matchLabels: { ...PLATFORM_POD_LABELS.prometheus } },
       policyTypes: ['Ingress', 'Egress'],
@@ -408,10 +413,10 @@ export class MonitoringPlatform extends Construct {
       ], [namedPort('web')])] }) as unknown as k8s.NetworkPolicyIngressRule[],
       // Rendered at synth: monitors and tenants added after construction are scraped too.
       egress: Lazy.any({ produce: () => [
-        apiServer,
+        egress.apiServer,
         ...this.renderScrapeEgress(),
         egressTo([alertmanager], [namedPort('web')]),
-        ...(remoteWrite ? [remoteWrite] : []),
+        ...(egress.remoteWrite ? [egress.remoteWrite] : []),
       ] }) as unknown as k8s.NetworkPolicyEgressRule[],
     });
     const receiverRules = receiverPorts.map((p, i) => {
@@ -463,9 +468,24 @@ export class MonitoringPlatform extends Construct {
       ports.set(ns, set);
     }
     for (const t of this.tenants) if (!ports.has(t)) ports.set(t, new Set([DEFAULT_SCRAPE_PORT]));
-    return [...ports.entries()].filter(([, set]) => set.size > 0).map(([ns, set]) => ({
-      to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: ns } } }],
-      ports: [...set].map((p) => (typeof p === 'number' ? networkPort(p) : namedPort(p))),
+    // One rule per set of ports, naming its namespaces: the policy grows with the distinct port
+    // sets, not with the tenants (one object must stay within the API server's size limits).
+    const byPorts = new Map<string, { ports: Array<string | number>; namespaces: string[] }>();
+    for (const [ns, set] of ports) {
+      if (set.size === 0) continue;
+      const list = [...set];
+      const key = JSON.stringify(list);
+      const group = byPorts.get(key) ?? { ports: list, namespaces: [] };
+      group.namespaces.push(ns);
+      byPorts.set(key, group);
+    }
+    return [...byPorts.values()].map((g) => ({
+      to: [{
+        namespaceSelector: g.namespaces.length === 1
+          ? { matchLabels: { [NAMESPACE_NAME_LABEL]: g.namespaces[0]! } }
+          : { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'In', values: g.namespaces }] },
+      }],
+      ports: g.ports.map((p) => (typeof p === 'number' ? networkPort(p) : namedPort(p))),
     }));
   }
 }

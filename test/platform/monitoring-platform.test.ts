@@ -126,11 +126,12 @@ describe('MonitoringPlatform network policies', () => {
     ports: ports.map((port) => ({ protocol: 'TCP', port })),
   });
 
-  test('Prometheus scrapes each collected namespace on the ports its monitors name, and registered tenants on metrics', () => {
+  test('Prometheus scrapes each collected namespace on the ports its monitors name, and registered tenants without monitors on metrics', () => {
     const chart = Testing.chart();
     const platform = new MonitoringPlatform(chart, 'platform', { environment: DEV, alerting, grafanaAdminSecret: 'grafana-admin' });
     platform.addTenant('acme');
     platform.addTenant('globex');
+    platform.addTenant('initech');
     // A tenant's own PodMonitor, added after the platform: the scrape policy is rendered at synth.
     new PodMonitor(chart, 'AcmeMonitor', {
       metadata: { name: 'acme-jobs', namespace: 'acme', labels: { 'monitoring.cdk8s.io/collect': 'true' } },
@@ -141,8 +142,10 @@ describe('MonitoringPlatform network policies', () => {
     new PodMonitor(chart, 'Elsewhere', { metadata: { name: 'x', namespace: 'kube-system', labels: { 'monitoring.cdk8s.io/collect': 'true' } }, spec: { selector: {}, podMetricsEndpoints: [{ port: 'metrics' }] } });
     const objs = Testing.synth(chart) as Manifest[];
     const egress = egressOf(objs, 'prometheus');
+    // Namespaces scraped on the same ports share one rule, so the policy grows with the port sets, not the tenants.
     expect(egress.filter((r) => r.to[0].namespaceSelector && !r.to[0].podSelector)).toEqual([
-      nsRule('monitoring', ['web', 'http']), nsRule('acme', ['prom']), nsRule('globex', ['metrics']),
+      nsRule('monitoring', ['web', 'http']), nsRule('acme', ['prom']),
+      { to: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['globex', 'initech'] }] } }], ports: [{ protocol: 'TCP', port: 'metrics' }] },
     ]);
   });
 
