@@ -95,12 +95,14 @@ export class JaegerCollector extends Construct {
   private readonly minReplicas: number;
   private readonly maxReplicas: number;
   private readonly targetCpu: number;
+  private readonly elasticsearchEgress: k8s.NetworkPolicyEgressRule;
 
   constructor(scope: Construct, id: string, props: JaegerCollectorProps) {
     super(scope, id);
     this.props = props;
     this.namespace = validateDnsLabel(props.namespace ?? 'monitoring', this, 'namespace');
     validateElasticsearchConnection(props.elasticsearch, this, 'elasticsearch');
+    this.elasticsearchEgress = elasticsearchEgressRule(props.elasticsearch, this, 'elasticsearch', this.namespace);
     validateRange(props.environment.traceSamplingRate, 0, 1, this, 'environment.traceSamplingRate');
     this.minReplicas = validateInteger(props.environment.replicas.jaeger, 1, 100, this, 'environment.replicas.jaeger');
     this.maxReplicas = validateInteger(props.maxReplicas ?? Math.max(3, this.minReplicas * 3), this.minReplicas, 1000, this, 'maxReplicas');
@@ -257,7 +259,7 @@ export class JaegerCollector extends Construct {
           ingressFrom([NetworkPeer.pods(ns, PLATFORM_POD_LABELS.grafana)], [namedPort('query')]),
           ingressFrom([NetworkPeer.pods(ns, PLATFORM_POD_LABELS.prometheus)], [namedPort('metrics')]),
         ],
-        egress: [elasticsearchEgressRule(this.props.elasticsearch, this, 'elasticsearch', ns)],
+        egress: [this.elasticsearchEgress],
       },
     });
 
