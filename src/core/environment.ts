@@ -1,4 +1,5 @@
 import { Duration } from './duration';
+import { ApiServerAccess, NetworkPeer } from './network';
 import { TenantTier } from './tenant';
 
 /** Escalation levels, from automatic remediation (L1) to vendor / emergency (L4). */
@@ -72,6 +73,13 @@ export interface RemoteWriteSettings {
   readonly queryUrl?: string;
   /** The header that carries the tenant id. @default 'X-Scope-OrgID' */
   readonly tenantHeader?: string;
+  /**
+   * Where the store's write endpoint is, for Prometheus's egress policy. Needed when `url` is not
+   * an in-cluster Service URL (`<service>.<namespace>.svc`): then give its address range
+   * (`NetworkPeer.cidr('10.20.0.0/16')`) or its pods (`NetworkPeer.pods('mimir', {...})`).
+   * @default - every pod of the Service's namespace named by `url`, on the URL's port
+   */
+  readonly network?: NetworkPeer;
 }
 
 /**
@@ -108,6 +116,13 @@ export interface EnvironmentProfile {
    * @default - a self-managed control plane: every control-plane alert
    */
   readonly managedControlPlane?: ManagedControlPlane;
+  /**
+   * The Kubernetes API server's addresses. Only the pods that call the API (Prometheus service
+   * discovery, the Grafana dashboard sidecar, the remediation controller) may reach it, and a
+   * NetworkPolicy can name it only by address.
+   * @default - any address on ports 443 and 6443 (from those pods only)
+   */
+  readonly apiServer?: ApiServerAccess;
 }
 
 function timing(groupWait: Duration, groupInterval: Duration, repeatInterval: Duration, escalateAfter: Duration): LevelTiming {

@@ -11,4 +11,5 @@ export * from './pod';
 export * from './synth';
 export * from './secret-ref';
 export * from './kube';
+export * from './network';
 export * from './matcher';

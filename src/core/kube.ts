@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
+import { networkPort } from './network';
 
 /** What a namespace-scoped grant needs. */
 export interface NamespacedGrantProps {
@@ -37,11 +38,6 @@ export const SERVICE_DISCOVERY_RULES: ReadonlyArray<k8s.PolicyRule> = [
   { apiGroups: [''], resources: ['services', 'endpoints', 'pods'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
 ];
-
-/** A NetworkPolicy port. */
-export function networkPort(port: number, protocol: 'TCP' | 'UDP' = 'TCP'): k8s.NetworkPolicyPort {
-  return { protocol, port: k8s.IntOrString.fromNumber(port) };
-}
 
 /** The egress rule that lets pods resolve names through the cluster DNS (kube-dns in kube-system). */
 export const DNS_EGRESS_RULE: k8s.NetworkPolicyEgressRule = {

@@ -62,10 +62,3 @@ export const TENANT_NAMESPACE_LABEL = 'monitoring.cdk8s.io/tenant-namespace';
 
 /** The namespace label that marks a namespace whose monitoring objects the platform collects. */
 export const MONITORED_NAMESPACE_LABEL = 'monitoring.cdk8s.io/monitored';
-
-/**
- * A pod label that takes a pod of the monitoring namespace out of the namespace-wide "allow
- * traffic between platform components" policy, so only its own NetworkPolicy admits traffic
- * (the remediation controller admits only Alertmanager).
- */
-export const RESTRICTED_INGRESS_LABEL = 'monitoring.cdk8s.io/restricted-ingress';

@@ -158,18 +158,20 @@ export interface SecureDeploymentProps extends Omit<SecurePodSpecOptions, 'affin
   readonly selector: Record<string, string>;
   /** Replicas; more than one are spread across nodes. */
   readonly replicas: number;
+  /** Labels of the pods only, e.g. the client labels NetworkPolicies admit. @default - none */
+  readonly podLabels?: Record<string, string>;
 }
 
 /** A Deployment whose pods meet Pod Security "restricted" ({@link securePodSpec}), with replicas spread across nodes. */
 export function secureDeployment(scope: Construct, id: string, props: SecureDeploymentProps): k8s.KubeDeployment {
-  const { name, namespace, labels, selector, replicas, ...pod } = props;
+  const { name, namespace, labels, selector, replicas, podLabels, ...pod } = props;
   return new k8s.KubeDeployment(scope, id, {
     metadata: { name, namespace, labels },
     spec: {
       replicas,
       selector: { matchLabels: selector },
       template: {
-        metadata: { labels: { ...labels, ...selector } },
+        metadata: { labels: { ...podLabels, ...labels, ...selector } },
         spec: securePodSpec({ ...pod, affinity: replicas > 1 ? spreadAcrossNodes(selector) : undefined }),
       },
     },

@@ -1,4 +1,5 @@
 import { parser } from '@prometheus-io/lezer-promql';
+import { isIP } from 'node:net';
 import { ErrorLocation, ValidationError } from './errors';
 
 /** Allowed text for a DNS-1123 label. */
@@ -203,4 +204,12 @@ export function validateUrl(value: string, location: ErrorLocation, field: strin
   }
   if (!ok) throw new ValidationError(location, field, value, 'an absolute http:// or https:// URL');
   return value;
+}
+
+/** Is `text` a CIDR (`10.0.0.0/8`, `fd00::/8`)? */
+export function isCidr(text: string): boolean {
+  const [addr, bits, extra] = text.split('/');
+  const family = isIP(addr ?? '');
+  if (family === 0 || bits === undefined || extra !== undefined || !/^\d+$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
 }

@@ -4,9 +4,10 @@ import {
   Elasticsearch, ElasticsearchSpecNodeSetsVolumeClaimTemplatesSpecResourcesRequests,
 } from '../../imports/elasticsearch-elasticsearch.k8s.elastic.co';
 import { EnvironmentProfile } from '../core/environment';
-import { ValidationError } from '../core/errors';
+import { ErrorLocation, ValidationError } from '../core/errors';
 import { ContainerImage, Images } from '../core/images';
-import { recommendedLabels } from '../core/labels';
+import { recommendedLabels, selectorLabels } from '../core/labels';
+import { clientLabels, CLIENT_LABELS, egressTo, ingressFrom, NetworkPeer, networkPort, urlEgressRule } from '../core/network';
 import { objectName, shortHash } from '../core/naming';
 import { ContainerResources, LARGE_RESOURCES, secureContainer, securePodSpec, SMALL_RESOURCES, WorkloadServiceAccount } from '../core/pod';
 import { parseQuantity } from '../core/quantity';
@@ -31,6 +32,26 @@ export interface ElasticsearchConnection {
   readonly password: SecretKeyRef;
   /** The Secret key holding a PEM CA bundle for https. @default - the system roots */
   readonly ca?: SecretKeyRef;
+  /**
+   * Where the cluster is, for the egress policies of the pods that talk to it. Needed when `url`
+   * is not an in-cluster Service URL (`<service>.<namespace>.svc`).
+   * @default - the deployed cluster's pods; for another in-cluster URL, every pod of its namespace
+   */
+  readonly network?: NetworkPeer;
+}
+
+/** The port Elasticsearch serves its REST API on. */
+export const ELASTICSEARCH_HTTP_PORT = 9200;
+/** The port Elasticsearch nodes talk to each other on. */
+export const ELASTICSEARCH_TRANSPORT_PORT = 9300;
+
+/**
+ * The egress rule of a pod that talks to Elasticsearch through `c`: the URL's port, to
+ * `c.network`, or to the namespace of an in-cluster URL. Throws a `ValidationError` at
+ * `location`/`field.url` for a URL outside the cluster without `network`.
+ */
+export function elasticsearchEgressRule(c: ElasticsearchConnection, location: ErrorLocation, field: string, clientNamespace: string): k8s.NetworkPolicyEgressRule {
+  return urlEgressRule(c.url, location, `${field}.url`, { network: c.network, clientNamespace, networkField: `${field}.network` });
 }
 
 /** The mounted files of a connection, as pod volumes and paths. */
@@ -58,6 +79,9 @@ export function validateElasticsearchConnection(c: ElasticsearchConnection, loca
       throw new ValidationError(location, `${field}.${key}`, ref, 'a SecretKeyRef (SecretKeyRef.of(name, key))');
     }
     validateDnsSubdomain(ref.name, location, `${field}.${key}.name`);
+  }
+  if (c.network !== undefined && !(c.network instanceof NetworkPeer)) {
+    throw new ValidationError(location, `${field}.network`, c.network, 'a NetworkPeer (NetworkPeer.cidr(...), NetworkPeer.pods(...) or NetworkPeer.namespace(...))');
   }
   return c;
 }
@@ -100,7 +124,12 @@ export interface ElasticsearchClusterOptions {
   readonly storageClassName?: string;
   /** Node resources. @default LARGE_RESOURCES */
   readonly resources?: ContainerResources;
+  /** Namespace of the ECK operator, which calls the cluster's REST API to manage it. @default 'elastic-system' */
+  readonly operatorNamespace?: string;
 }
+
+/** The pod labels of the ECK operator (its all-in-one manifests). */
+export const ECK_OPERATOR_POD_LABELS: Readonly<Record<string, string>> = { 'control-plane': 'elastic-operator' };
 
 /** Properties of `ElasticIndices`. */
 export interface ElasticIndicesProps {
@@ -147,6 +176,10 @@ export const INDEX_SETUP_DIRECTORY = '/etc/index-setup';
  *
  * The Job's name ends with a hash of the plan, so a changed plan creates a new Job (a Job's pod template cannot be
  * changed in place) and an unchanged plan re-applies as a no-op.
+ *
+ * NetworkPolicies: the Job admits nothing and reaches only Elasticsearch. A deployed cluster's nodes admit, on
+ * 9200, the pods of the namespace labelled as its clients (`CLIENT_LABELS.elasticsearch`: Jaeger, Grafana, the
+ * index setup) and the ECK operator, and each other on 9200 and 9300; they reach only each other.
  */
 export class ElasticIndices extends Construct {
   /** The plan. */
@@ -189,8 +222,8 @@ export class ElasticIndices extends Construct {
 
     const sa = new WorkloadServiceAccount(this, 'ServiceAccount', { name: base, namespace: ns, labels });
     const credentials = mountElasticsearchCredentials(this.connection);
-    // The hash covers everything the Job does, so any change runs a new Job.
-    this.jobName = objectName([base, 'setup', shortHash(`${planJson}\n${JSON.stringify(this.connection)}`)]);
+    // The hash covers everything the Job does, so any change runs a new Job (the network peer is policy, not the Job).
+    this.jobName = objectName([base, 'setup', shortHash(`${planJson}\n${JSON.stringify({ ...this.connection, network: undefined })}`)]);
     const args = [
       'index-setup',
       '--plan', `${INDEX_SETUP_DIRECTORY}/plan.json`,
@@ -206,7 +239,7 @@ export class ElasticIndices extends Construct {
         activeDeadlineSeconds: validateInteger(props.activeDeadlineSeconds ?? 900, 30, 86_400, this, 'activeDeadlineSeconds'),
         ttlSecondsAfterFinished: validateInteger(props.ttlSecondsAfterFinished ?? 86_400, 0, 2_592_000, this, 'ttlSecondsAfterFinished'),
         template: {
-          metadata: { labels },
+          metadata: { labels: { ...clientLabels('elasticsearch'), ...labels } },
           spec: securePodSpec({
             serviceAccountName: sa.name,
             restartPolicy: 'Never',
@@ -221,6 +254,16 @@ export class ElasticIndices extends Construct {
             volumes: [{ name: 'plan', configMap: { name: planName } }, ...credentials.volumes],
           }),
         },
+      },
+    });
+    new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: { name: objectName([base, 'setup']), namespace: ns, labels },
+      spec: {
+        // The component label tells the Job's pods from the cluster's nodes, which share name and instance.
+        podSelector: { matchLabels: { ...selectorLabels({ name: 'elastic-indices', instance: base }), 'app.kubernetes.io/component': 'index-setup' } },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [],
+        egress: [elasticsearchEgressRule(this.connection, this, 'elasticsearch', ns)],
       },
     });
   }
@@ -292,8 +335,24 @@ export class ElasticIndices extends Construct {
         }],
       },
     });
+    const nodes = NetworkPeer.pods(ns, { 'elasticsearch.k8s.elastic.co/cluster-name': name });
+    const operator = NetworkPeer.pods(validateDnsLabel(o.operatorNamespace ?? 'elastic-system', this, 'deployCluster.operatorNamespace'), ECK_OPERATOR_POD_LABELS);
+    const http = networkPort(ELASTICSEARCH_HTTP_PORT);
+    const transport = networkPort(ELASTICSEARCH_TRANSPORT_PORT);
+    new k8s.KubeNetworkPolicy(this, 'ClusterNetworkPolicy', {
+      metadata: { name: objectName([name, 'es']), namespace: ns, labels: clusterLabels },
+      spec: {
+        podSelector: { matchLabels: { 'elasticsearch.k8s.elastic.co/cluster-name': name } },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [
+          ingressFrom([NetworkPeer.pods(ns, { [CLIENT_LABELS.elasticsearch]: 'true' }), operator], [http]),
+          ingressFrom([nodes], [http, transport]),
+        ],
+        egress: [egressTo([nodes], [http, transport])],
+      },
+    });
     const password = { name: `${name}-es-elastic-user`, key: 'elastic' };
     const ca = { name: `${name}-es-http-certs-public`, key: 'ca.crt' };
-    return { url: `https://${name}-es-http.${ns}.svc:9200`, username: 'elastic', password, ca };
+    return { url: `https://${name}-es-http.${ns}.svc:${ELASTICSEARCH_HTTP_PORT}`, username: 'elastic', password, ca, network: nodes };
   }
 }

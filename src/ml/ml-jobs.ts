@@ -8,6 +8,8 @@ import {
   DEFAULT_HTTP_POLICY, DriftJobConfig, driftJobConfigToJson, DriftSource, FeatureSpec, ForestSpec, parseAnomalyJobConfig, parseDriftJobConfig, WindowSpec,
 } from './model';
 import { RuntimeCronJob, RuntimeJobScheduleOptions } from './runtime-cron-job';
+import { k8s } from 'cdk8s-plus-28';
+import { clientLabels, PLATFORM_POD_LABELS, urlEgressRule } from '../core/network';
 
 /** What every ML job needs to know about the platform. */
 export interface MlJobPlatformProps {
@@ -25,6 +27,20 @@ export interface MlJobPlatformProps {
    * @default - the tenant id (a tenant's namespace is named after it)
    */
   readonly tenantNamespace?: string;
+}
+
+/**
+ * The egress of an ML job: the Prometheus it reads and the Pushgateway it pushes to, each on its
+ * URL's port (to the platform's pods when the URL names the platform Service in `namespace`,
+ * else to the namespace the URL names), plus the sample URLs it downloads. A URL outside the
+ * cluster fails with a `ValidationError` naming the field.
+ */
+function mlJobEgress(scope: Construct, props: MlJobPlatformProps, urls: ReadonlyArray<[string, string]>): k8s.NetworkPolicyEgressRule[] {
+  const known = [
+    { service: 'prometheus', namespace: props.namespace, podLabels: PLATFORM_POD_LABELS.prometheus },
+    { service: 'pushgateway', namespace: props.namespace, podLabels: PLATFORM_POD_LABELS.pushgateway },
+  ];
+  return urls.map(([field, url]) => urlEgressRule(url, scope, field, { clientNamespace: props.namespace, known }));
 }
 
 /** Properties of `MlDriftJob`. */
@@ -47,7 +63,8 @@ export interface MlDriftJobProps extends MlJobPlatformProps, RuntimeJobScheduleO
  * One CronJob per monitored model that compares the current distribution of each feature with a
  * reference window (Kolmogorov-Smirnov, PSI, Jensen-Shannon) and pushes `ml_drift_score`,
  * `ml_drift_detected` and `ml_drift_last_success_timestamp_seconds` to the Pushgateway, where the
- * ML rule pack alerts on them.
+ * ML rule pack alerts on them. Its NetworkPolicy admits nothing and lets it reach only the
+ * Prometheus it reads (or the sample URLs) and the Pushgateway.
  */
 export class MlDriftJob extends Construct {
   /** The validated job configuration (what the ConfigMap holds). */
@@ -75,8 +92,14 @@ export class MlDriftJob extends Construct {
     };
     // The program parses exactly this JSON; parsing it here rejects at synth what it would reject at run time.
     this.config = reanchor(this, () => parseDriftJobConfig(driftJobConfigToJson(draft)));
+    const source = this.config.source;
+    const urls: Array<[string, string]> = source.type === 'prometheus'
+      ? [[props.source ? 'source.url' : 'prometheusUrl', source.url]]
+      : [['source.reference', source.reference], ['source.current', source.current]].filter((u): u is [string, string] => /^https?:\/\//.test(u[1]));
     this.job = new RuntimeCronJob(this, 'Job', {
       ...props,
+      egress: mlJobEgress(this, props, [...urls, ['pushgatewayUrl', props.pushgatewayUrl]]),
+      podLabels: clientLabels('prometheus', 'pushgateway'),
       name: `drift-${props.tenant}-${props.model}`,
       program: 'drift',
       component: 'ml-drift',
@@ -106,7 +129,8 @@ export interface MlAnomalyJobProps extends MlJobPlatformProps, RuntimeJobSchedul
 /**
  * A CronJob that trains an isolation forest on recent history of several metrics of a model and
  * pushes the anomaly scores of the latest points (`ml_anomaly_score`), on which the anomaly rules
- * alert when they stay high.
+ * alert when they stay high. Its NetworkPolicy admits nothing and lets it reach only the
+ * Prometheus it reads and the Pushgateway.
  */
 export class MlAnomalyJob extends Construct {
   /** The validated job configuration. */
@@ -135,6 +159,8 @@ export class MlAnomalyJob extends Construct {
     this.job = new RuntimeCronJob(this, 'Job', {
       schedule: '*/15 * * * *',
       ...props,
+      egress: mlJobEgress(this, props, [['prometheusUrl', props.prometheusUrl], ['pushgatewayUrl', props.pushgatewayUrl]]),
+      podLabels: clientLabels('prometheus', 'pushgateway'),
       name: `anomaly-${props.tenant}-${props.model}`,
       program: 'anomaly',
       component: 'ml-anomaly',

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { ValidationError } from '../core/errors';
 import { ContainerImage, Images } from '../core/images';
-import { recommendedLabels } from '../core/labels';
+import { recommendedLabels, selectorLabels } from '../core/labels';
 import { objectName } from '../core/naming';
 import { ContainerResources, MEDIUM_RESOURCES, secureContainer, securePodSpec, WorkloadServiceAccount } from '../core/pod';
 import { validateCron, validateDnsLabel, validateInteger } from '../core/validation';
@@ -42,12 +42,17 @@ export interface RuntimeCronJobProps extends RuntimeJobScheduleOptions {
   readonly component: string;
   /** The tenant the job works for. */
   readonly tenant: string;
+  /** Where the job's pods may connect (besides DNS); its NetworkPolicy admits no ingress. @default - DNS only */
+  readonly egress?: ReadonlyArray<k8s.NetworkPolicyEgressRule>;
+  /** Extra pod labels, such as the client labels of the components it calls (`clientLabels(...)`). @default - none */
+  readonly podLabels?: Readonly<Record<string, string>>;
 }
 
 /**
  * A CronJob that runs one of this project's programs from the runtime image with a configuration
  * file from its own ConfigMap: concurrency forbidden, deadlines and retries bounded, history
- * bounded, its own ServiceAccount without an API token, Pod Security "restricted".
+ * bounded, its own ServiceAccount without an API token, Pod Security "restricted", and a
+ * NetworkPolicy of its own: no ingress, egress only to `egress`.
  */
 export class RuntimeCronJob extends Construct {
   /** The CronJob name. */
@@ -88,7 +93,7 @@ export class RuntimeCronJob extends Construct {
             activeDeadlineSeconds,
             ttlSecondsAfterFinished: 86_400,
             template: {
-              metadata: { labels },
+              metadata: { labels: { ...props.podLabels, ...labels } },
               spec: securePodSpec({
                 serviceAccountName: sa.name,
                 restartPolicy: 'Never',
@@ -111,6 +116,15 @@ export class RuntimeCronJob extends Construct {
             },
           },
         },
+      },
+    });
+    new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: { name: this.name, namespace: props.namespace, labels },
+      spec: {
+        podSelector: { matchLabels: selectorLabels({ name: props.program, instance: this.name }) },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [],
+        egress: [...(props.egress ?? [])],
       },
     });
   }

@@ -11,6 +11,9 @@ import { ContainerImage, Images } from '../core/images';
 import { COLLECT_LABELS, recommendedLabels, selectorLabels } from '../core/labels';
 import { httpProbe, MEDIUM_RESOURCES, secureContainer, secureDeployment, SMALL_RESOURCES, WorkloadServiceAccount } from '../core/pod';
 import { SecretKeyRef } from '../core/secret-ref';
+import {
+  ApiServerAccess, apiServerEgressRule, clientLabels, ingressFrom, KnownService, NetworkPeer, namedPort, PLATFORM_POD_LABELS, uniqueRules, urlEgressRule,
+} from '../core/network';
 
 /** The port of the dashboard sidecar's health endpoint (k8s-sidecar's `HEALTH_PORT`, its default). */
 const SIDECAR_HEALTH_PORT = 8080;
@@ -35,6 +38,14 @@ export interface GrafanaProps {
   readonly image?: ContainerImage;
   /** Dashboard sidecar image. @default Images.grafanaSidecar() */
   readonly sidecarImage?: ContainerImage;
+  /** Where the Kubernetes API server is (the dashboard sidecar watches ConfigMaps). @default - any address on 443 and 6443 */
+  readonly apiServer?: ApiServerAccess;
+  /**
+   * Services whose pods are known, so egress to a datasource URL that names one goes to those pods
+   * only (and not to every pod of its namespace).
+   * @default - the platform's Prometheus and Alertmanager in `namespace`
+   */
+  readonly knownServices?: ReadonlyArray<KnownService>;
 }
 
 /**
@@ -42,6 +53,13 @@ export interface GrafanaProps {
  * k8s-sidecar from ConfigMaps labelled `grafana_dashboard` in the monitoring namespace (one
  * folder per tenant through the `grafana_folder` annotation). Admin credentials come from a
  * Secret reference.
+ *
+ * Its NetworkPolicy (`grafana`) admits Prometheus on `http` (metrics) and lets Grafana reach the
+ * API server (the sidecar) and each datasource's URL on its port: the pods behind a known Service
+ * (Prometheus, Alertmanager), the Service's namespace for other in-cluster URLs (a tenant's
+ * collector, Elasticsearch, the long-term store). A datasource outside the cluster fails at synth
+ * with the URL named, since a NetworkPolicy cannot name a host. Grafana carries the client labels
+ * of Prometheus and Elasticsearch, whose policies admit it.
  */
 export class Grafana extends Construct {
   /** Service name. */
@@ -106,6 +124,8 @@ export class Grafana extends Construct {
     ];
     secureDeployment(this, 'Resource', {
       name, namespace: ns, labels, selector, replicas,
+      // Its datasources: Prometheus admits the clients it labels, the Elasticsearch cluster likewise.
+      podLabels: clientLabels('prometheus', 'elasticsearch'),
       serviceAccountName: sa.name,
       // The dashboard sidecar calls the Kubernetes API.
       automountServiceAccountToken: true,
@@ -175,6 +195,24 @@ export class Grafana extends Construct {
     if (replicas > 1) {
       oneAtATimeBudget(this, 'Budget', { name, namespace: ns, labels, selector });
     }
+    const known = props.knownServices ?? [
+      { service: 'prometheus', namespace: ns, podLabels: PLATFORM_POD_LABELS.prometheus },
+      { service: 'alertmanager', namespace: ns, podLabels: PLATFORM_POD_LABELS.alertmanager },
+    ];
+    const apiServer = apiServerEgressRule(props.apiServer, this, 'apiServer');
+    new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: { name, namespace: ns, labels },
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [ingressFrom([NetworkPeer.pods(ns, PLATFORM_POD_LABELS.prometheus)], [namedPort('http')])],
+        // Rendered at synth: datasources added after construction are reachable too.
+        egress: Lazy.any({ produce: () => uniqueRules([
+          apiServer,
+          ...this.datasources.map((d) => urlEgressRule(d.url, this, `datasources.${d.uid}.url`, { clientNamespace: ns, known })),
+        ]) }) as unknown as k8s.NetworkPolicyEgressRule[],
+      },
+    });
     this.node.addValidation({ validate: () => this.unprovisionedDatasources() });
   }
 

@@ -1,5 +1,8 @@
-import { DNS_EGRESS_RULE, NamespacedGrant, networkPort, oneAtATimeBudget, SERVICE_DISCOVERY_RULES } from '../core/kube';
-import { Lazy } from 'cdk8s';
+import { DNS_EGRESS_RULE, NamespacedGrant, oneAtATimeBudget, SERVICE_DISCOVERY_RULES } from '../core/kube';
+import {
+  apiServerEgressRule, CLIENT_LABELS, egressTo, ingressFrom, namedPort, NAMESPACE_NAME_LABEL, NetworkPeer, networkPort, parseServiceUrl, PLATFORM_POD_LABELS, urlEgressRule,
+} from '../core/network';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { Alertmanager, AlertmanagerSpecResourcesLimits, AlertmanagerSpecResourcesRequests } from '../../imports/alertmanager-monitoring.coreos.com';
@@ -11,10 +14,11 @@ import {
 } from '../../imports/prometheus-monitoring.coreos.com';
 import { AlertmanagerSpecAffinity } from '../../imports/alertmanager-monitoring.coreos.com';
 import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.com';
+import { PodMonitor } from '../../imports/podmonitor-monitoring.coreos.com';
 import { EnvironmentProfile } from '../core/environment';
 import { ValidationError } from '../core/errors';
 import { Images } from '../core/images';
-import { COLLECT_LABELS, MONITORED_NAMESPACE_LABEL, recommendedLabels, RESTRICTED_INGRESS_LABEL, selectorLabels, TENANT_LABEL } from '../core/labels';
+import { COLLECT_LABELS, MONITORED_NAMESPACE_LABEL, recommendedLabels, selectorLabels, TENANT_LABEL } from '../core/labels';
 import { objectName } from '../core/naming';
 import { NON_ROOT_UID, spreadAcrossNodes, WorkloadServiceAccount } from '../core/pod';
 import { validateDnsLabel, validateUrl } from '../core/validation';
@@ -80,7 +84,31 @@ export interface MonitoringPlatformProps {
   readonly grafanaUrl?: string;
   /** The Prometheus URL in-cluster jobs query. @default - the platform Prometheus Service */
   readonly prometheusUrl?: string;
+  /**
+   * Ports Alertmanager may reach any address on, for its receivers outside the cluster (HTTPS
+   * webhooks of Slack, PagerDuty, Discord, Teams; SMTP submission of the e-mail smarthost).
+   * @default [443, 587]
+   */
+  readonly receiverPorts?: ReadonlyArray<number>;
+  /**
+   * The KEDA operator's pods, which query Prometheus for the ScaledObjects whose `serverAddress`
+   * is this Prometheus; Prometheus admits them on `web` when such a ScaledObject is in the app.
+   * @default DEFAULT_KEDA_OPERATOR (the KEDA Helm chart's operator in `keda`)
+   */
+  readonly kedaOperator?: NetworkPeer;
 }
+
+/** The KEDA operator as its Helm chart installs it: namespace `keda`, pods labelled `app.kubernetes.io/name: keda-operator`. */
+export const DEFAULT_KEDA_OPERATOR: NetworkPeer = NetworkPeer.pods('keda', { 'app.kubernetes.io/name': 'keda-operator' });
+
+/** The ports Alertmanager reaches its receivers on by default: HTTPS and SMTP submission. */
+export const DEFAULT_RECEIVER_PORTS: ReadonlyArray<number> = [443, 587];
+
+/** The named port tenant applications are scraped on when the platform sees no monitor of the tenant (the `TenantMonitoringStack` default). */
+export const DEFAULT_SCRAPE_PORT = 'metrics';
+
+/** Alertmanager's cluster (gossip) port, TCP and UDP, between its replicas. */
+export const ALERTMANAGER_MESH_PORT = 9094;
 
 /** The Prometheus resources per environment size. */
 const PROMETHEUS_RESOURCES = { cpuRequest: '500m', memoryRequest: '2Gi', cpuLimit: '2', memoryLimit: '4Gi' };
@@ -147,6 +175,16 @@ export class MonitoringPlatform extends Construct {
       },
     });
 
+    // The network settings are validated here, where they enter, before the components that use them.
+    const apiServer = apiServerEgressRule(env.apiServer, this, 'environment.apiServer');
+    const rw = env.remoteWrite;
+    if (rw?.network !== undefined && !(rw.network instanceof NetworkPeer)) {
+      throw new ValidationError(this, 'environment.remoteWrite.network', rw.network, 'a NetworkPeer (NetworkPeer.cidr(...), NetworkPeer.pods(...) or NetworkPeer.namespace(...))');
+    }
+    const remoteWrite = rw ? urlEgressRule(rw.url, this, 'environment.remoteWrite.url', { network: rw.network, networkField: 'environment.remoteWrite.network' }) : undefined;
+    if (props.kedaOperator !== undefined && !(props.kedaOperator instanceof NetworkPeer)) {
+      throw new ValidationError(this, 'kedaOperator', props.kedaOperator, 'a NetworkPeer (NetworkPeer.pods(namespace, labels))');
+    }
     this.prometheusServiceAccount = this.createPrometheus(ns, env);
     this.createAlertmanager(ns, env, props.alerting);
     this.pushgateway = new Pushgateway(this, 'Pushgateway', { namespace: ns, replicas: env.replicas.pushgateway });
@@ -156,11 +194,12 @@ export class MonitoringPlatform extends Construct {
       adminPassword: SecretKeyRef.of(props.grafanaAdminSecret, 'admin-password', this, 'grafanaAdminSecret'),
       replicas: env.replicas.grafana,
       rootUrl: props.grafanaUrl,
+      apiServer: env.apiServer,
     });
     this.grafana.addDatasource(Datasource.prometheus({ name: 'Prometheus', uid: 'prometheus', url: this.platformPrometheusUrl, isDefault: true, scrapeInterval: env.scrapeInterval.toPrometheus() }));
     this.grafana.addDatasource(Datasource.alertmanager({ name: 'Alertmanager', uid: 'alertmanager', url: this.alertmanagerUrl }));
     this.dashboards = new GrafanaDashboards(this, 'Dashboards', { namespace: ns, environment: env });
-    this.createNetworkPolicies(ns);
+    this.createNetworkPolicies(ns, { apiServer, remoteWrite }, props.receiverPorts ?? DEFAULT_RECEIVER_PORTS, props.kedaOperator ?? DEFAULT_KEDA_OPERATOR);
   }
 
   /**
@@ -183,10 +222,7 @@ export class MonitoringPlatform extends Construct {
       spec: {
         podSelector: { matchLabels: selectorLabels({ name: 'jaeger', instance: objectName(['jaeger', tenantId]) }) },
         policyTypes: ['Ingress'],
-        ingress: [{
-          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': tenantId } } }],
-          ports: TELEMETRY_PORTS.map((p) => networkPort(p)),
-        }],
+        ingress: [ingressFrom([NetworkPeer.namespace(tenantId)], TELEMETRY_PORTS.map((p) => networkPort(p)))],
       },
     });
     // The tenant's metrics datasource reads only the tenant's series: with a shared long-term store through the
@@ -240,7 +276,7 @@ export class MonitoringPlatform extends Construct {
     new NamespacedGrant(this, 'PrometheusDiscovery', {
       name: 'prometheus-discovery', namespace: ns, labels, rules: SERVICE_DISCOVERY_RULES, serviceAccount: { name: sa.name, namespace: ns },
     });
-    const podSelector = { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': name };
+    const podSelector = PLATFORM_POD_LABELS.prometheus;
     const monitored = { matchLabels: { [MONITORED_NAMESPACE_LABEL]: 'true' } };
     const replicas = env.replicas.prometheus;
     new Prometheus(this, 'Prometheus', {
@@ -360,7 +396,7 @@ export class MonitoringPlatform extends Construct {
     const name = 'platform';
     const labels = recommendedLabels({ name: 'alertmanager', component: 'alerting', instance: name });
     const sa = new WorkloadServiceAccount(this, 'AlertmanagerServiceAccount', { name: 'alertmanager', namespace: ns, labels });
-    const podSelector = { 'app.kubernetes.io/name': 'alertmanager', 'app.kubernetes.io/instance': name };
+    const podSelector = PLATFORM_POD_LABELS.alertmanager;
     const replicas = env.replicas.alertmanager;
     new Alertmanager(this, 'Alertmanager', {
       metadata: { name, namespace: ns, labels },
@@ -399,37 +435,130 @@ export class MonitoringPlatform extends Construct {
     if (replicas > 1) oneAtATimeBudget(this, 'AlertmanagerBudget', { name: 'alertmanager', namespace: ns, labels, selector: podSelector });
   }
 
-  private createNetworkPolicies(ns: string): void {
+  /**
+   * The monitoring namespace denies all traffic by default and allows each component only what it
+   * uses (the components' own constructs add theirs: Grafana, the Pushgateway, Jaeger, the
+   * Elasticsearch cluster and index setup, the ML jobs, the remediation controller):
+   *
+   * - Prometheus calls the API server (service discovery), scrapes the namespaces whose
+   *   ServiceMonitors and PodMonitors it collects on the ports those name, sends alerts to
+   *   Alertmanager (`web`), and writes to the remote-write store; it admits Grafana, itself,
+   *   the pods labelled as its clients (`CLIENT_LABELS.prometheus`) and, when a ScaledObject
+   *   queries it, the KEDA operator, on `web`.
+   * - Alertmanager admits Prometheus and Grafana on `web` and its replicas on the mesh port; it
+   *   reaches its replicas and any address on the receiver ports (webhooks and SMTP are outside
+   *   the cluster, at addresses no policy can know).
+   */
+  private createNetworkPolicies(
+    ns: string,
+    egress: { readonly apiServer: k8s.NetworkPolicyEgressRule; readonly remoteWrite?: k8s.NetworkPolicyEgressRule },
+    receiverPorts: ReadonlyArray<number>,
+    kedaOperator: NetworkPeer,
+  ): void {
     const labels = recommendedLabels({ name: 'monitoring-platform', component: 'network-policy' });
     const policy = (id: string, name: string, spec: k8s.NetworkPolicySpec) =>
       new k8s.KubeNetworkPolicy(this, id, { metadata: { name, namespace: ns, labels }, spec });
-    const monitoredNamespaces: k8s.NetworkPolicyPeer = { namespaceSelector: { matchLabels: { [MONITORED_NAMESPACE_LABEL]: 'true' } } };
     policy('DefaultDeny', 'default-deny-all', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
     policy('AllowDns', 'allow-dns-egress', { podSelector: {}, policyTypes: ['Egress'], egress: [DNS_EGRESS_RULE] });
-    // Components of the platform talk to each other (Prometheus -> Alertmanager, Grafana -> Prometheus, scraping).
-    // Pods labelled RESTRICTED_INGRESS_LABEL admit only what their own policy allows.
-    policy('AllowWithinNamespace', 'allow-within-namespace', {
-      podSelector: { matchExpressions: [{ key: RESTRICTED_INGRESS_LABEL, operator: 'DoesNotExist' }] },
-      policyTypes: ['Ingress'],
-      ingress: [{ from: [{ podSelector: {} }] }],
+
+    const prometheus = NetworkPeer.pods(ns, PLATFORM_POD_LABELS.prometheus);
+    const alertmanager = NetworkPeer.pods(ns, PLATFORM_POD_LABELS.alertmanager);
+    const grafana = NetworkPeer.pods(ns, PLATFORM_POD_LABELS.grafana);
+    policy('PrometheusPolicy', 'prometheus', {
+      podSelector: { matchLabels: { ...PLATFORM_POD_LABELS.prometheus } },
+      policyTypes: ['Ingress', 'Egress'],
+      // Rendered at synth: KEDA is admitted once a ScaledObject queries this Prometheus.
+      ingress: Lazy.any({ produce: () => [ingressFrom([
+        prometheus, grafana, NetworkPeer.pods(ns, { [CLIENT_LABELS.prometheus]: 'true' }), ...(this.kedaQueriesPrometheus() ? [kedaOperator] : []),
+      ], [namedPort('web')])] }) as unknown as k8s.NetworkPolicyIngressRule[],
+      // Rendered at synth: monitors and tenants added after construction are scraped too.
+      egress: Lazy.any({ produce: () => [
+        egress.apiServer,
+        ...this.renderScrapeEgress(),
+        egressTo([alertmanager], [namedPort('web')]),
+        ...(egress.remoteWrite ? [egress.remoteWrite] : []),
+      ] }) as unknown as k8s.NetworkPolicyEgressRule[],
     });
-    policy('AllowEgressWithinNamespace', 'allow-egress-within-namespace', {
-      podSelector: {},
-      policyTypes: ['Egress'],
-      egress: [{ to: [{ podSelector: {} }] }],
+    const receiverRules = receiverPorts.map((p, i) => {
+      if (!Number.isInteger(p) || p < 1 || p > 65535) throw new ValidationError(this, `receiverPorts[${i}]`, p, 'a port number 1..65535');
+      return networkPort(p);
     });
-    // Prometheus scrapes the tenants' namespaces.
-    policy('AllowScrapeEgress', 'allow-scrape-egress', {
-      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
-      policyTypes: ['Egress'],
-      egress: [{ to: [monitoredNamespaces] }],
-    });
-    // Service discovery, the Grafana sidecar and the remediation controller call the API server;
-    // remote write and Elasticsearch are reached over HTTPS or their service ports.
-    policy('AllowApiAndStorageEgress', 'allow-api-and-storage-egress', {
-      podSelector: {},
-      policyTypes: ['Egress'],
-      egress: [{ ports: [443, 6443, 8080, 9200].map((p) => networkPort(p)) }],
+    const mesh = [networkPort(ALERTMANAGER_MESH_PORT), networkPort(ALERTMANAGER_MESH_PORT, 'UDP')];
+    policy('AlertmanagerPolicy', 'alertmanager', {
+      podSelector: { matchLabels: { ...PLATFORM_POD_LABELS.alertmanager } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [ingressFrom([prometheus, grafana], [namedPort('web')]), ingressFrom([alertmanager], mesh)],
+      egress: [egressTo([alertmanager], mesh), ...(receiverRules.length > 0 ? [egressTo(NetworkPeer.anyAddress(), receiverRules)] : [])],
     });
   }
+
+  /** Does a ScaledObject in the app query this Prometheus (a prometheus trigger whose serverAddress is its Service)? */
+  private kedaQueriesPrometheus(): boolean {
+    return this.node.root.node.findAll().some((c) => {
+      if (!ApiObject.isApiObject(c) || c.apiGroup !== 'keda.sh' || c.kind !== 'ScaledObject') return false;
+      const triggers = (c.toJson() as { spec?: { triggers?: ReadonlyArray<{ type?: string; metadata?: { serverAddress?: string } }> } }).spec?.triggers ?? [];
+      return triggers.some((t) => {
+        const address = t.type === 'prometheus' && t.metadata?.serverAddress ? parseServiceUrl(t.metadata.serverAddress) : undefined;
+        return address?.service === 'prometheus' && address.namespace === this.namespace;
+      });
+    });
+  }
+
+  /**
+   * Prometheus's scrape egress: per collected namespace, the ports its ServiceMonitors and
+   * PodMonitors name (prometheus-operator confines each monitor to its own namespace because
+   * `ignoreNamespaceSelectors` is set). A registered tenant whose monitors are not in this app
+   * is scraped on `DEFAULT_SCRAPE_PORT`.
+   */
+  private renderScrapeEgress(): k8s.NetworkPolicyEgressRule[] {
+    const collected = new Set([this.namespace, ...this.tenants]);
+    const ports = new Map<string, Set<string | number>>();
+    for (const c of this.node.root.node.findAll()) {
+      // By kind: cdk8s answers `instanceof` of any ApiObject subclass for every ApiObject.
+      if (!ApiObject.isApiObject(c) || c.apiGroup !== 'monitoring.coreos.com' || (c.kind !== ServiceMonitor.GVK.kind && c.kind !== PodMonitor.GVK.kind)) continue;
+      const json = c.toJson() as { metadata?: { namespace?: string; labels?: Record<string, string> }; spec?: MonitorSpec };
+      const ns = json.metadata?.namespace;
+      if (!ns || !collected.has(ns)) continue;
+      if (!Object.entries(COLLECT_LABELS).every(([k, v]) => json.metadata?.labels?.[k] === v)) continue;
+      const set = ports.get(ns) ?? new Set<string | number>();
+      for (const e of [...(json.spec?.endpoints ?? []), ...(json.spec?.podMetricsEndpoints ?? [])]) {
+        const port = e.port ?? e.portNumber ?? e.targetPort;
+        if (port !== undefined) set.add(port);
+      }
+      ports.set(ns, set);
+    }
+    for (const t of this.tenants) if (!ports.has(t)) ports.set(t, new Set([DEFAULT_SCRAPE_PORT]));
+    // One rule per set of ports, naming its namespaces: the policy grows with the distinct port
+    // sets, not with the tenants (one object must stay within the API server's size limits).
+    const byPorts = new Map<string, { ports: Array<string | number>; namespaces: string[] }>();
+    for (const [ns, set] of ports) {
+      if (set.size === 0) continue;
+      const list = [...set];
+      const key = JSON.stringify(list);
+      const group = byPorts.get(key) ?? { ports: list, namespaces: [] };
+      group.namespaces.push(ns);
+      byPorts.set(key, group);
+    }
+    return [...byPorts.values()].map((g) => ({
+      to: [{
+        namespaceSelector: g.namespaces.length === 1
+          ? { matchLabels: { [NAMESPACE_NAME_LABEL]: g.namespaces[0]! } }
+          : { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'In', values: g.namespaces }] },
+      }],
+      ports: g.ports.map((p) => (typeof p === 'number' ? networkPort(p) : namedPort(p))),
+    }));
+  }
+}
+
+/** The fields of a ServiceMonitor or PodMonitor spec that name scrape ports. */
+interface MonitorSpec {
+  readonly endpoints?: ReadonlyArray<MonitorEndpoint>;
+  readonly podMetricsEndpoints?: ReadonlyArray<MonitorEndpoint>;
+}
+
+/** A scrape endpoint of a monitor: a port name, or a port number. */
+interface MonitorEndpoint {
+  readonly port?: string;
+  readonly portNumber?: number;
+  readonly targetPort?: string | number;
 }

@@ -3,6 +3,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.com';
 import { ContainerImage, Images } from '../core/images';
 import { COLLECT_LABELS, recommendedLabels, selectorLabels } from '../core/labels';
+import { CLIENT_LABELS, ingressFrom, NetworkPeer, namedPort, PLATFORM_POD_LABELS } from '../core/network';
 import { httpProbe, secureContainer, securePodSpec, SMALL_RESOURCES, WorkloadServiceAccount } from '../core/pod';
 
 /** Properties of `Pushgateway`. */
@@ -15,7 +16,11 @@ export interface PushgatewayProps {
   readonly image?: ContainerImage;
 }
 
-/** The Prometheus Pushgateway that batch jobs (drift and anomaly jobs) push their results to. */
+/**
+ * The Prometheus Pushgateway that batch jobs (drift and anomaly jobs) push their results to. Its
+ * NetworkPolicy (`pushgateway`) admits the platform Prometheus (scrape) and the pods labelled as
+ * its clients (`CLIENT_LABELS.pushgateway`) on `http`, and lets it reach nothing but DNS.
+ */
 export class Pushgateway extends Construct {
   /** Service name. */
   public readonly serviceName = 'pushgateway';
@@ -65,6 +70,18 @@ export class Pushgateway extends Construct {
       metadata: { name, namespace: props.namespace, labels: { ...labels, ...COLLECT_LABELS } },
       // Pushed metrics carry their own job/tenant labels; keep them.
       spec: { selector: { matchLabels: selector }, endpoints: [{ port: 'http', honorLabels: true }] },
+    });
+    new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: { name, namespace: props.namespace, labels },
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [ingressFrom([
+          NetworkPeer.pods(props.namespace, PLATFORM_POD_LABELS.prometheus),
+          NetworkPeer.pods(props.namespace, { [CLIENT_LABELS.pushgateway]: 'true' }),
+        ], [namedPort('http')])],
+        egress: [],
+      },
     });
   }
 }

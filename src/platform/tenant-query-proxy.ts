@@ -7,6 +7,7 @@ import { COLLECT_LABELS, recommendedLabels, selectorLabels, TENANT_LABEL } from 
 import { objectName } from '../core/naming';
 import { httpProbe, secureContainer, secureDeployment, SMALL_RESOURCES, WorkloadServiceAccount } from '../core/pod';
 import { validateDnsLabel, validateUrl } from '../core/validation';
+import { clientLabels, egressTo, ingressFrom, namedPort, NetworkPeer, PLATFORM_POD_LABELS } from '../core/network';
 
 /** Properties of `TenantQueryProxy`. */
 export interface TenantQueryProxyProps {
@@ -73,6 +74,8 @@ export class TenantQueryProxy extends Construct {
     const sa = new WorkloadServiceAccount(this, 'ServiceAccount', { name: this.name, namespace: ns, labels });
     secureDeployment(this, 'Resource', {
       name: this.name, namespace: ns, labels, selector, replicas,
+      // The platform Prometheus admits the clients it labels.
+      podLabels: clientLabels('prometheus'),
       serviceAccountName: sa.name,
       containers: [secureContainer({
         name: 'prom-label-proxy',
@@ -98,6 +101,19 @@ export class TenantQueryProxy extends Construct {
     new ServiceMonitor(this, 'Monitor', {
       metadata: { name: this.name, namespace: ns, labels: { ...labels, ...COLLECT_LABELS } },
       spec: { selector: { matchLabels: selector }, endpoints: [{ port: 'metrics' }] },
+    });
+    // Grafana queries it, Prometheus scrapes its metrics; it forwards only to the platform Prometheus.
+    new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: { name: this.name, namespace: ns, labels },
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [
+          ingressFrom([NetworkPeer.pods(ns, PLATFORM_POD_LABELS.grafana)], [namedPort('http')]),
+          ingressFrom([NetworkPeer.pods(ns, PLATFORM_POD_LABELS.prometheus)], [namedPort('metrics')]),
+        ],
+        egress: [egressTo([NetworkPeer.pods(ns, PLATFORM_POD_LABELS.prometheus)], [namedPort('web')])],
+      },
     });
     if (replicas > 1) oneAtATimeBudget(this, 'Budget', { name: this.name, namespace: ns, labels, selector });
   }

@@ -8,6 +8,7 @@ import { Duration } from '../core/duration';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ValidationError } from '../core/errors';
 import { Matcher } from '../core/matcher';
+import { isCidr } from '../core/validation';
 
 /** The label names the controller reads by default. */
 export const DEFAULT_LABELS = {
@@ -234,13 +235,6 @@ function bool(v: unknown, field: string, dflt: boolean): boolean {
   if (v === undefined) return dflt;
   if (typeof v !== 'boolean') throw new PolicyError(field, `got ${describe(v)}; expected true or false`);
   return v;
-}
-
-function isCidr(text: string): boolean {
-  const [addr, bits, extra] = text.split('/');
-  const family = isIP(addr ?? '');
-  if (family === 0 || bits === undefined || extra !== undefined || !/^\d+$/.test(bits)) return false;
-  return Number(bits) <= (family === 4 ? 32 : 128);
 }
 
 function parseAction(v: unknown, field: string, templates: Readonly<Record<string, JobTemplate>>): RemediationAction {

@@ -7,7 +7,8 @@ import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.c
 import { EnvironmentProfile } from '../core/environment';
 import { ValidationError } from '../core/errors';
 import { ContainerImage, Images } from '../core/images';
-import { COLLECT_LABELS, RESTRICTED_INGRESS_LABEL, recommendedLabels, selectorLabels } from '../core/labels';
+import { COLLECT_LABELS, recommendedLabels, selectorLabels } from '../core/labels';
+import { apiServerEgressRule, egressTo, ingressFrom, NetworkPeer, namedPort, PLATFORM_POD_LABELS } from '../core/network';
 import { httpProbe, SMALL_RESOURCES, secureContainer, securePodSpec, WorkloadServiceAccount } from '../core/pod';
 import { validateDnsLabel } from '../core/validation';
 import { AlertRouting } from '../alerting/alert-routing';
@@ -64,8 +65,12 @@ export interface RemediationControllerProps {
  * The remediation controller: a single-replica Deployment of the runtime image that receives
  * Alertmanager webhooks and acts on tenant workloads within a policy (restart, scale, block an IP,
  * run a maintenance Job), with namespace-scoped Roles in each tenant namespace, a ClusterIP
- * Service, a NetworkPolicy that admits only Alertmanager (and Prometheus for metrics), the policy
- * ConfigMap, and a ServiceMonitor.
+ * Service, the policy ConfigMap, and a ServiceMonitor.
+ *
+ * NetworkPolicies: the controller admits only the platform Alertmanager (webhooks) and Prometheus
+ * (metrics) on `http`, and reaches only the Kubernetes API server (the environment's
+ * `apiServer` addresses, or any address on 443 and 6443). A second policy lets the Alertmanager
+ * pods reach the controller on `http`.
  */
 export class RemediationController extends Construct {
   /** The validated policy. */
@@ -131,7 +136,7 @@ export class RemediationController extends Construct {
         selector: { matchLabels: selector },
         template: {
           // The policy is read at start; a changed policy rolls the pod.
-          metadata: { labels: { ...labels, ...selector, [RESTRICTED_INGRESS_LABEL]: 'true' }, annotations: { 'monitoring.cdk8s.io/policy-sha256': createHash('sha256').update(policyYaml).digest('hex') } },
+          metadata: { labels: { ...labels, ...selector }, annotations: { 'monitoring.cdk8s.io/policy-sha256': createHash('sha256').update(policyYaml).digest('hex') } },
           spec: securePodSpec({
             serviceAccountName: sa.name,
             automountServiceAccountToken: true,
@@ -169,19 +174,23 @@ export class RemediationController extends Construct {
       metadata: { name, namespace: ns, labels: { ...labels, ...COLLECT_LABELS } },
       spec: { selector: { matchLabels: selector }, endpoints: [{ port: 'http', path: '/metrics' }] },
     });
-    // Only Alertmanager may deliver webhooks; Prometheus scrapes /metrics.
+    // Only Alertmanager may deliver webhooks; Prometheus scrapes /metrics. The controller calls the API server only.
+    const controller = NetworkPeer.pods(ns, selector);
     new k8s.KubeNetworkPolicy(this, 'Ingress', {
       metadata: { name: `${name}-ingress`, namespace: ns, labels },
       spec: {
         podSelector: { matchLabels: selector },
-        policyTypes: ['Ingress'],
-        ingress: [{
-          from: [
-            { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'alertmanager' } } },
-            { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } },
-          ],
-          ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(8080) }],
-        }],
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [ingressFrom([NetworkPeer.pods(ns, PLATFORM_POD_LABELS.alertmanager), NetworkPeer.pods(ns, PLATFORM_POD_LABELS.prometheus)], [namedPort('http')])],
+        egress: [apiServerEgressRule(props.environment.apiServer, this, 'environment.apiServer')],
+      },
+    });
+    new k8s.KubeNetworkPolicy(this, 'WebhookEgress', {
+      metadata: { name: `${name}-webhook`, namespace: ns, labels },
+      spec: {
+        podSelector: { matchLabels: { ...PLATFORM_POD_LABELS.alertmanager } },
+        policyTypes: ['Egress'],
+        egress: [egressTo([controller], [namedPort('http')])],
       },
     });
   }

@@ -126,8 +126,6 @@ export class TenantMonitoringStack extends Construct {
     this.pushgatewayUrl = props.pushgatewayUrl ? validateUrl(props.pushgatewayUrl, this, 'pushgatewayUrl') : `http://pushgateway.${monitoringNamespace}.svc:9091`;
     const environmentLabels = { environment: props.environment.name };
 
-    new TenantNamespace(this, 'Namespace', { tenant: this.tenant, monitoringNamespace });
-
     const scrape = props.scrape ?? {};
     const selectorLabel = scrape.selectorLabel ?? 'monitoring.cdk8s.io/scrape';
     const scrapeInterval = typeof scrape.interval === 'string'
@@ -139,6 +137,8 @@ export class TenantMonitoringStack extends Construct {
     if (scrape.port !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(scrape.port) || (scrape.port?.length ?? 0) > 15) {
       throw new ValidationError(this, 'scrape.port', scrape.port, 'a Service port name: at most 15 lower-case letters, digits and -');
     }
+    // The scrape policy opens exactly the port the ServiceMonitor names.
+    new TenantNamespace(this, 'Namespace', { tenant: this.tenant, monitoringNamespace, scrapePorts: [scrape.port ?? 'metrics'] });
     new ServiceMonitor(this, 'Applications', {
       metadata: {
         name: 'tenant-applications',

@@ -1,7 +1,9 @@
-import { DNS_EGRESS_RULE, networkPort } from '../core/kube';
+import { DNS_EGRESS_RULE } from '../core/kube';
+import { egressTo, ingressFrom, namedPort, NetworkPeer, networkPort, PLATFORM_POD_LABELS } from '../core/network';
+import { objectName } from '../core/naming';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { MONITORED_NAMESPACE_LABEL, recommendedLabels, TENANT_LABEL, TENANT_NAMESPACE_LABEL } from '../core/labels';
+import { MONITORED_NAMESPACE_LABEL, recommendedLabels, selectorLabels, TENANT_LABEL, TENANT_NAMESPACE_LABEL } from '../core/labels';
 import { ResolvedTenant } from '../core/tenant';
 
 /** Properties of `TenantNamespace`. */
@@ -12,6 +14,12 @@ export interface TenantNamespaceProps {
   readonly monitoringNamespace: string;
   /** Extra labels for every object. @default - none */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * The container ports (names or numbers) the platform Prometheus scrapes the tenant's pods on:
+   * the only ports its scrape policy opens.
+   * @default ['metrics']
+   */
+  readonly scrapePorts?: ReadonlyArray<string | number>;
 }
 
 /** Ports of the shared platform that tenant workloads may send telemetry to: OTLP gRPC and HTTP of their trace collector. */
@@ -20,7 +28,16 @@ export const TELEMETRY_PORTS: ReadonlyArray<number> = [4317, 4318];
 /**
  * A tenant's isolated namespace: Pod Security Standards `restricted` enforced, a ResourceQuota
  * and a LimitRange from the tenant's quotas, and default-deny ingress and egress NetworkPolicies
- * that let through only DNS, scraping by the monitoring namespace, and telemetry to it.
+ * that let through only:
+ *
+ * - DNS to kube-dns;
+ * - scraping by the platform Prometheus pods (namespace and pod selector in one peer) on the
+ *   scrape ports only (`scrapePorts`);
+ * - OTLP traces to the tenant's own collector (`jaeger-<tenant>` in the monitoring namespace) on
+ *   `TELEMETRY_PORTS`, never to another tenant's.
+ *
+ * Nothing else reaches the tenant's pods, and they reach nothing else: no other tenant, no other
+ * pod of the monitoring namespace.
  */
 export class TenantNamespace extends Construct {
   /** The namespace name (the tenant id). */
@@ -84,9 +101,9 @@ export class TenantNamespace extends Construct {
       },
     });
 
-    const monitoringPeer: k8s.NetworkPolicyPeer = {
-      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': props.monitoringNamespace } },
-    };
+    const prometheus = NetworkPeer.pods(props.monitoringNamespace, PLATFORM_POD_LABELS.prometheus);
+    const collector = NetworkPeer.pods(props.monitoringNamespace, selectorLabels({ name: 'jaeger', instance: objectName(['jaeger', t.id]) }));
+    const scrapePorts = (props.scrapePorts ?? ['metrics']).map((p) => (typeof p === 'number' ? networkPort(p) : namedPort(p)));
     new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
       metadata: { name: 'default-deny-all', namespace: t.id, labels: labels('network-policy') },
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
@@ -97,14 +114,14 @@ export class TenantNamespace extends Construct {
     });
     new k8s.KubeNetworkPolicy(this, 'AllowScrape', {
       metadata: { name: 'allow-monitoring-scrape', namespace: t.id, labels: labels('network-policy') },
-      spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [monitoringPeer] }] },
+      spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [ingressFrom([prometheus], scrapePorts)] },
     });
     new k8s.KubeNetworkPolicy(this, 'AllowTelemetry', {
       metadata: { name: 'allow-telemetry-egress', namespace: t.id, labels: labels('network-policy') },
       spec: {
         podSelector: {},
         policyTypes: ['Egress'],
-        egress: [{ to: [monitoringPeer], ports: TELEMETRY_PORTS.map((p) => networkPort(p)) }],
+        egress: [egressTo([collector], TELEMETRY_PORTS.map((p) => networkPort(p)))],
       },
     });
   }

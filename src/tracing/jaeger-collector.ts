@@ -7,11 +7,12 @@ import { EnvironmentProfile } from '../core/environment';
 import { ValidationError } from '../core/errors';
 import { ContainerImage, Images } from '../core/images';
 import { COLLECT_LABELS, recommendedLabels, selectorLabels } from '../core/labels';
+import { clientLabels, ingressFrom, NetworkPeer, namedPort, PLATFORM_POD_LABELS } from '../core/network';
 import { objectName, shortHash } from '../core/naming';
 import { ContainerResources, httpProbe, MEDIUM_RESOURCES, secureContainer, securePodSpec, spreadAcrossNodes, WorkloadServiceAccount } from '../core/pod';
 import { assertConfigMapFits } from '../core/size-limits';
 import { validateDnsLabel, validateInteger, validateRange } from '../core/validation';
-import { ElasticsearchConnection, mountElasticsearchCredentials, validateElasticsearchConnection } from '../logging/elastic-indices';
+import { ElasticsearchConnection, elasticsearchEgressRule, mountElasticsearchCredentials, validateElasticsearchConnection } from '../logging/elastic-indices';
 import {
   buildJaegerConfig, buildSamplingStrategies, DEFAULT_SAMPLING_STRATEGIES_PATH, JAEGER_PORTS, renderJaegerConfig,
   renderSamplingStrategies, traceIndexPrefix, validateJaegerConfig,
@@ -78,6 +79,11 @@ const SAMPLING_DIRECTORY = path.posix.dirname(DEFAULT_SAMPLING_STRATEGIES_PATH);
  *
  * Each tenant gets its own collector (`jaeger-<tenant>`), so its traces, index prefix and query API are its own.
  * The Elasticsearch password is mounted as a file from its Secret, never an environment variable.
+ *
+ * Each collector's NetworkPolicy (`jaeger-<tenant>`) lets it reach only Elasticsearch (the connection's
+ * address and port) and admits Grafana on `query` and Prometheus on `metrics`; the tenant's own
+ * namespace is admitted on the OTLP ports by the platform (`MonitoringPlatform.addTenant`). No collector
+ * reaches or admits another tenant's collector or jobs.
  */
 export class JaegerCollector extends Construct {
   /** The namespace. */
@@ -89,12 +95,14 @@ export class JaegerCollector extends Construct {
   private readonly minReplicas: number;
   private readonly maxReplicas: number;
   private readonly targetCpu: number;
+  private readonly elasticsearchEgress: k8s.NetworkPolicyEgressRule;
 
   constructor(scope: Construct, id: string, props: JaegerCollectorProps) {
     super(scope, id);
     this.props = props;
     this.namespace = validateDnsLabel(props.namespace ?? 'monitoring', this, 'namespace');
     validateElasticsearchConnection(props.elasticsearch, this, 'elasticsearch');
+    this.elasticsearchEgress = elasticsearchEgressRule(props.elasticsearch, this, 'elasticsearch', this.namespace);
     validateRange(props.environment.traceSamplingRate, 0, 1, this, 'environment.traceSamplingRate');
     this.minReplicas = validateInteger(props.environment.replicas.jaeger, 1, 100, this, 'environment.replicas.jaeger');
     this.maxReplicas = validateInteger(props.maxReplicas ?? Math.max(3, this.minReplicas * 3), this.minReplicas, 1000, this, 'maxReplicas');
@@ -183,7 +191,7 @@ export class JaegerCollector extends Construct {
         selector: { matchLabels: selector },
         template: {
           metadata: {
-            labels: { ...labels, ...selector },
+            labels: { ...clientLabels('elasticsearch'), ...labels, ...selector },
             // The sampling file is reloaded by the collector; a configuration change needs a restart.
             annotations: { 'monitoring.cdk8s.io/config-hash': shortHash(configYaml, 16) },
           },
@@ -242,6 +250,18 @@ export class JaegerCollector extends Construct {
     if (multiple) {
       oneAtATimeBudget(scope, 'Budget', { name, namespace: ns, labels, selector });
     }
+    new k8s.KubeNetworkPolicy(scope, 'NetworkPolicy', {
+      metadata: { name, namespace: ns, labels },
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [
+          ingressFrom([NetworkPeer.pods(ns, PLATFORM_POD_LABELS.grafana)], [namedPort('query')]),
+          ingressFrom([NetworkPeer.pods(ns, PLATFORM_POD_LABELS.prometheus)], [namedPort('metrics')]),
+        ],
+        egress: [this.elasticsearchEgress],
+      },
+    });
 
     const url = (port: number) => `http://${name}.${ns}.svc:${port}`;
     const endpoints: JaegerEndpoints = {

@@ -5,6 +5,7 @@ import { ANNOTATIONS_MAX_BYTES, lastAppliedAnnotationBytes } from '../../src/cor
 import { ElasticIndices, ElasticIndicesProps } from '../../src/logging/elastic-indices';
 import { IndexSetupPlan, stepPath } from '../../src/logging/model';
 import { SecretKeyRef } from '../../src/core/secret-ref';
+import { NetworkPeer } from '../../src/core/network';
 import { podTemplates, restrictedViolations } from '../support/pod-security';
 import { runtimeCommandsIn } from '../support/runtime-commands';
 import { Manifest, validateManifest } from '../support/schema';
@@ -33,7 +34,7 @@ describe('ElasticIndices', () => {
   test('every object passes strict schema validation and the Job meets PSS restricted', () => {
     expect([...prod, ...eck].flatMap(validateManifest)).toEqual([]);
     expect(podTemplates([...prod, ...eck]).flatMap(restrictedViolations)).toEqual([]);
-    expect(prod.map((o) => o.kind)).toEqual(['ConfigMap', 'ServiceAccount', 'Job']);
+    expect(prod.map((o) => o.kind)).toEqual(['ConfigMap', 'ServiceAccount', 'Job', 'NetworkPolicy']);
   });
 
   test('ILM retention comes from the environment profile and the tenant', () => {
@@ -86,7 +87,7 @@ describe('ElasticIndices', () => {
   });
 
   test('deployCluster adds an ECK Elasticsearch that the Job reaches over TLS as the elastic user', () => {
-    expect(eck.map((o) => o.kind)).toEqual(['ServiceAccount', 'Elasticsearch', 'ConfigMap', 'ServiceAccount', 'Job']);
+    expect(eck.map((o) => o.kind)).toEqual(['ServiceAccount', 'Elasticsearch', 'NetworkPolicy', 'ConfigMap', 'ServiceAccount', 'Job', 'NetworkPolicy']);
     expect(spec0(eck).nodeSets[0].podTemplate.spec.serviceAccountName).toBe('logs-elasticsearch');
     const spec = find(eck, 'Elasticsearch').spec as Spec;
     expect(spec).toMatchObject({ version: '9.1.0', nodeSets: [{ name: 'default', count: 3, config: { 'node.store.allow_mmap': false } }] });
@@ -105,8 +106,42 @@ describe('ElasticIndices', () => {
     expect(eck).toMatchSnapshot();
   });
 
+  test('the Job reaches only Elasticsearch; a deployed cluster admits its clients, the ECK operator and its own nodes', () => {
+    const policy = (objs: Manifest[], name: string) => objs.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === name)?.spec as Spec;
+    expect(policy(prod, 'elastic-indices-setup')).toMatchObject({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'elastic-indices', 'app.kubernetes.io/instance': 'elastic-indices', 'app.kubernetes.io/component': 'index-setup' } },
+      policyTypes: ['Ingress', 'Egress'],
+      egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'logging' } } }], ports: [{ protocol: 'TCP', port: 9200 }] }],
+    });
+    expect((find(prod, 'Job').spec as Spec).template.metadata.labels['monitoring.cdk8s.io/elasticsearch-client']).toBe('true');
+    const nodes = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'elasticsearch.k8s.elastic.co/cluster-name': 'logs' } } };
+    expect(policy(eck, 'logs-es').ingress).toEqual([
+      {
+        from: [
+          { namespaceSelector: nodes.namespaceSelector, podSelector: { matchLabels: { 'monitoring.cdk8s.io/elasticsearch-client': 'true' } } },
+          { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'elastic-system' } }, podSelector: { matchLabels: { 'control-plane': 'elastic-operator' } } },
+        ],
+        ports: [{ protocol: 'TCP', port: 9200 }],
+      },
+      { from: [nodes], ports: [{ protocol: 'TCP', port: 9200 }, { protocol: 'TCP', port: 9300 }] },
+    ]);
+    expect(policy(eck, 'elastic-indices-setup').egress).toEqual([{ to: [nodes], ports: [{ protocol: 'TCP', port: 9200 }] }]);
+    // An Elasticsearch outside the cluster is reached at the network given for it.
+    const external = synth(PROD, { elasticsearch: { ...elasticsearch, url: 'https://es.example.com:9243', network: NetworkPeer.cidr('198.51.100.0/24') } });
+    expect(policy(external, 'elastic-indices-setup').egress).toEqual([{ to: [{ ipBlock: { cidr: '198.51.100.0/24' } }], ports: [{ protocol: 'TCP', port: 9243 }] }]);
+  });
+
   describe('failures', () => {
     const make = (props: Partial<ElasticIndicesProps>) => () => synth(DEV, props);
+
+    test('fails an Elasticsearch outside the cluster without its network', () => {
+      expect(make({ elasticsearch: { ...elasticsearch, url: 'https://es.example.com:9243' } })).toThrow(
+        'test/indices: elasticsearch.url: got "https://es.example.com:9243"; allowed: an in-cluster Service URL (http(s)://<service>.<namespace>.svc:<port>) that a NetworkPolicy can name, or any URL with elasticsearch.network set to where it is (NetworkPeer.cidr(...) or NetworkPeer.pods(...))');
+    });
+    test('fails a network that is not a NetworkPeer', () => {
+      expect(make({ elasticsearch: { ...elasticsearch, network: { cidr: '10.0.0.0/8' } as unknown as NetworkPeer } })).toThrow(
+        'test/indices: elasticsearch.network: got {"cidr":"10.0.0.0/8"}; allowed: a NetworkPeer (NetworkPeer.cidr(...), NetworkPeer.pods(...) or NetworkPeer.namespace(...))');
+    });
 
     test('fails a tenant retention beyond the GDPR audit limit', () => {
       expect(make({ tenants: ['acme', { id: 'globex', retentionDays: { audit: 400 } }] }))
@@ -133,7 +168,7 @@ describe('ElasticIndices', () => {
     test('fails a plan too large for client-side apply, and accepts it with server-side apply', () => {
       const tenants = Array.from({ length: 50 }, (_, i) => `tenant-${i}`);
       const accepted = make({ tenants, serverSideApply: true })();
-      expect(accepted.map((o) => o.kind)).toEqual(['ConfigMap', 'ServiceAccount', 'Job']);
+      expect(accepted.map((o) => o.kind)).toEqual(['ConfigMap', 'ServiceAccount', 'Job', 'NetworkPolicy']);
       const bytes = lastAppliedAnnotationBytes(accepted[0]!);
       expect(bytes).toBeGreaterThan(ANNOTATIONS_MAX_BYTES);
       expect(make({ tenants })).toThrow(`test/indices: ConfigMap monitoring/elastic-indices-plan annotations with kubectl.kubernetes.io/last-applied-configuration (bytes): got ${bytes} (apply this object with server-side apply (kubectl apply --server-side, Argo CD ServerSideApply=true, Flux), which keeps no last-applied annotation, or make it smaller); allowed: at most 262144 bytes (256 KiB, the API server's annotation limit)`);

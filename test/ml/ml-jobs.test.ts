@@ -28,8 +28,8 @@ describe('MlDriftJob', () => {
   const cron = objects.find((o) => o.kind === 'CronJob') as Manifest;
   const config = objects.find((o) => o.kind === 'ConfigMap') as Manifest;
 
-  test('synthesizes a ServiceAccount, a ConfigMap and a CronJob that pass strict schema validation', () => {
-    expect(objects.map((o) => o.kind)).toEqual(['ServiceAccount', 'ConfigMap', 'CronJob']);
+  test('synthesizes a ServiceAccount, a ConfigMap, a CronJob and a NetworkPolicy that pass strict schema validation', () => {
+    expect(objects.map((o) => o.kind)).toEqual(['ServiceAccount', 'ConfigMap', 'CronJob', 'NetworkPolicy']);
     expect(objects.flatMap(validateManifest)).toEqual([]);
     expect(objects.find((o) => o.kind === 'ServiceAccount')).toMatchObject({ automountServiceAccountToken: false });
   });
@@ -54,6 +54,33 @@ describe('MlDriftJob', () => {
     // The results carry the tenant's namespace, so the tenant's namespace-scoped rules read them.
     expect(parsed.pushgateway).toEqual({ url: platform.pushgatewayUrl, job: 'ml-drift', grouping: { namespace: 'acme' } });
     expect(parsed.windows.reference.range.toPrometheus()).toBe('7d');
+  });
+
+  test('admits nothing and reaches only the Prometheus it reads and the Pushgateway', () => {
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy') as Manifest;
+    const pods = (name: string, instance: string) => ({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': instance } },
+    });
+    expect(policy.spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'drift', 'app.kubernetes.io/instance': 'drift-acme-scorer' } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [],
+      egress: [
+        { to: [pods('prometheus', 'platform')], ports: [{ protocol: 'TCP', port: 9090 }] },
+        { to: [pods('pushgateway', 'pushgateway')], ports: [{ protocol: 'TCP', port: 9091 }] },
+      ],
+    });
+    const labels = (cron.spec as Spec).jobTemplate.spec.template.metadata.labels;
+    expect([labels['monitoring.cdk8s.io/queries-prometheus'], labels['monitoring.cdk8s.io/pushes-metrics']]).toEqual(['true', 'true']);
+    // Another in-cluster Prometheus (a Thanos query frontend): its namespace, on its port.
+    const thanos = synthDrift({ prometheusUrl: 'http://thanos-query.observability.svc:10902' }).find((o) => o.kind === 'NetworkPolicy') as Manifest;
+    expect((thanos.spec as Spec).egress[0]).toEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }], ports: [{ protocol: 'TCP', port: 10902 }] });
+  });
+
+  test('fails a Prometheus URL outside the cluster', () => {
+    expect(() => synthDrift({ prometheusUrl: 'https://prometheus.example.com' })).toThrow(
+      'test/Drift: prometheusUrl: got "https://prometheus.example.com"; allowed: an in-cluster Service URL (http(s)://<service>.<namespace>.svc:<port>) that a NetworkPolicy can name');
   });
 
   test('fails a bad cron schedule', () => {

@@ -1,7 +1,11 @@
 import { Testing } from 'cdk8s';
 import { DEV, PROD } from '../../src/core/environment';
 import { EnvironmentProfile } from '../../src/core/environment';
-import { MonitoringPlatform } from '../../src/platform/monitoring-platform';
+import { MonitoringPlatform, MonitoringPlatformProps } from '../../src/platform/monitoring-platform';
+import { NetworkPeer } from '../../src/core/network';
+import { Datasource } from '../../src/grafana/datasources';
+import { PodMonitor } from '../../imports/podmonitor-monitoring.coreos.com';
+import { ScaledObject } from '../../imports/scaledobject-keda.sh';
 import { AlertRouting } from '../../src/alerting/alert-routing';
 import { filesReadByAlertmanagerConfig, unmountedAlertmanagerFile } from '../../src/alerting/mounts';
 import { Receiver } from '../../src/alerting/receivers';
@@ -168,5 +172,93 @@ describe('MonitoringPlatform', () => {
       expect(unmountedAlertmanagerFile('/etc/alertmanager/secrets/a/url', { secrets: ['ab'] })).toBe('/etc/alertmanager/secrets/a');
       expect(unmountedAlertmanagerFile('/etc/alertmanager/configmaps/t/x.tmpl', { secrets: [], configMaps: ['t'] })).toBeUndefined();
     });
+  });
+});
+
+describe('MonitoringPlatform network policies', () => {
+  const egressOf = (objs: Manifest[], name: string) => (find(objs, 'NetworkPolicy', name).spec as Spec).egress as Spec[];
+  const nsRule = (ns: string, ports: Array<string | number>) => ({
+    to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }],
+    ports: ports.map((port) => ({ protocol: 'TCP', port })),
+  });
+
+  test('Prometheus scrapes each collected namespace on the ports its monitors name, and registered tenants without monitors on metrics', () => {
+    const chart = Testing.chart();
+    const platform = new MonitoringPlatform(chart, 'platform', { environment: DEV, alerting, grafanaAdminSecret: 'grafana-admin' });
+    platform.addAuditLogs(AUDIT_LOGS);
+    platform.addTenant('acme');
+    platform.addTenant('globex');
+    platform.addTenant('initech');
+    // A tenant's own PodMonitor, added after the platform: the scrape policy is rendered at synth.
+    new PodMonitor(chart, 'AcmeMonitor', {
+      metadata: { name: 'acme-jobs', namespace: 'acme', labels: { 'monitoring.cdk8s.io/collect': 'true' } },
+      spec: { selector: {}, podMetricsEndpoints: [{ port: 'prom' }] },
+    });
+    // Not collected: no collect label, or a namespace the platform does not serve.
+    new PodMonitor(chart, 'Ignored', { metadata: { name: 'x', namespace: 'acme' }, spec: { selector: {}, podMetricsEndpoints: [{ port: 'other' }] } });
+    new PodMonitor(chart, 'Elsewhere', { metadata: { name: 'x', namespace: 'kube-system', labels: { 'monitoring.cdk8s.io/collect': 'true' } }, spec: { selector: {}, podMetricsEndpoints: [{ port: 'metrics' }] } });
+    const objs = Testing.synth(chart) as Manifest[];
+    const egress = egressOf(objs, 'prometheus');
+    // Namespaces scraped on the same ports share one rule, so the policy grows with the port sets, not the tenants.
+    expect(egress.filter((r) => r.to[0].namespaceSelector && !r.to[0].podSelector)).toEqual([
+      nsRule('monitoring', ['web', 'http', 'metrics']), nsRule('acme', ['prom']),
+      { to: [{ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['globex', 'initech'] }] } }], ports: [{ protocol: 'TCP', port: 'metrics' }] },
+    ]);
+  });
+
+  test('admits the KEDA operator once a ScaledObject queries this Prometheus', () => {
+    const ingressPeers = (objs: Manifest[]) => ((find(objs, 'NetworkPolicy', 'prometheus').spec as Spec).ingress[0].from as Spec[]).map((p) => p.namespaceSelector.matchLabels['kubernetes.io/metadata.name']);
+    expect(ingressPeers(synth(DEV))).toEqual(['monitoring', 'monitoring', 'monitoring']);
+    const chart = Testing.chart();
+    new MonitoringPlatform(chart, 'platform', { environment: DEV, alerting, grafanaAdminSecret: 'grafana-admin', kedaOperator: NetworkPeer.pods('autoscaling', { app: 'keda-operator' }) })
+      .addAuditLogs(AUDIT_LOGS);
+    new ScaledObject(chart, 'Scaler', {
+      metadata: { name: 'api', namespace: 'acme' },
+      spec: { scaleTargetRef: { name: 'api' }, triggers: [{ type: 'prometheus', metadata: { serverAddress: 'http://prometheus.monitoring.svc:9090', query: 'up', threshold: '1' } }] },
+    });
+    const objs = Testing.synth(chart) as Manifest[];
+    expect(((find(objs, 'NetworkPolicy', 'prometheus').spec as Spec).ingress[0].from as Spec[]).at(-1)).toEqual({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'autoscaling' } }, podSelector: { matchLabels: { app: 'keda-operator' } },
+    });
+  });
+
+  test('uses the API server addresses of the profile for Prometheus and Grafana', () => {
+    const objs = synth({ ...DEV, apiServer: { cidrs: ['10.0.0.1/32', 'fd00::1/128'], ports: [443] } });
+    const api = { to: [{ ipBlock: { cidr: '10.0.0.1/32' } }, { ipBlock: { cidr: 'fd00::1/128' } }], ports: [{ protocol: 'TCP', port: 443 }] };
+    expect(egressOf(objs, 'prometheus')[0]).toEqual(api);
+    expect(egressOf(objs, 'grafana')[0]).toEqual(api);
+  });
+
+  test('remote write goes to the store the URL names, or to the network given for it', () => {
+    expect(egressOf(synth(PROD), 'prometheus').at(-1)).toEqual(nsRule('mimir', [8080]));
+    const external = { ...PROD, remoteWrite: { url: 'https://mimir.example.com/api/v1/push', queryUrl: 'http://mimir-query.mimir.svc:8080/prometheus', network: NetworkPeer.cidr('192.0.2.0/24') } };
+    expect(egressOf(synth(external), 'prometheus').at(-1)).toEqual({ to: [{ ipBlock: { cidr: '192.0.2.0/24' } }], ports: [{ protocol: 'TCP', port: 443 }] });
+  });
+
+  const make = (environment: EnvironmentProfile, extra: Partial<MonitoringPlatformProps> = {}) => () =>
+    new MonitoringPlatform(Testing.chart(), 'platform', { environment, alerting, grafanaAdminSecret: 'grafana-admin', ...extra });
+  test.each([
+    ['a remote-write URL outside the cluster without its network', make({ ...PROD, remoteWrite: { url: 'https://mimir.example.com/api/v1/push' } }),
+      'platform: environment.remoteWrite.url: got "https://mimir.example.com/api/v1/push"; allowed: an in-cluster Service URL (http(s)://<service>.<namespace>.svc:<port>) that a NetworkPolicy can name, or any URL with environment.remoteWrite.network set to where it is (NetworkPeer.cidr(...) or NetworkPeer.pods(...))'],
+    ['a remote-write network that is not a NetworkPeer', make({ ...PROD, remoteWrite: { url: 'http://mimir.mimir.svc:8080/api/v1/push', network: { ipBlock: { cidr: '10.0.0.0/8' } } as unknown as NetworkPeer } }),
+      'platform: environment.remoteWrite.network: got {"ipBlock":{"cidr":"10.0.0.0/8"}}; allowed: a NetworkPeer (NetworkPeer.cidr(...), NetworkPeer.pods(...) or NetworkPeer.namespace(...))'],
+    ['an API server address that is not a CIDR', make({ ...DEV, apiServer: { cidrs: ['10.0.0.300/32'] } }),
+      'platform: environment.apiServer.cidrs[0]: got "10.0.0.300/32"; allowed: a CIDR such as 10.0.0.0/8 or fd00::/8'],
+    ['no API server address', make({ ...DEV, apiServer: { cidrs: [] } }),
+      'platform: environment.apiServer.cidrs: got []; allowed: at least one CIDR of the API server, e.g. 10.0.0.1/32'],
+    ['an API server port out of range', make({ ...DEV, apiServer: { cidrs: ['10.0.0.1/32'], ports: [0] } }),
+      'platform: environment.apiServer.ports[0]: got 0; allowed: a port number 1..65535'],
+    ['a receiver port out of range', make(DEV, { receiverPorts: [443, 70000] }),
+      'platform: receiverPorts[1]: got 70000; allowed: a port number 1..65535'],
+  ])('fails %s', (_what, build, message) => {
+    expect(build).toThrow(message);
+  });
+
+  test('fails a Grafana datasource outside the cluster, at synth', () => {
+    const chart = Testing.chart();
+    const platform = new MonitoringPlatform(chart, 'platform', { environment: DEV, alerting, grafanaAdminSecret: 'grafana-admin' });
+    platform.addAuditLogs(AUDIT_LOGS);
+    platform.grafana.addDatasource(Datasource.prometheus({ name: 'External', uid: 'external', url: 'https://prometheus.example.com' }));
+    expect(() => Testing.synth(chart)).toThrow('platform/Grafana: datasources.external.url: got "https://prometheus.example.com"; allowed: an in-cluster Service URL (http(s)://<service>.<namespace>.svc:<port>) that a NetworkPolicy can name');
   });
 });

@@ -27,7 +27,7 @@ describe('TenantQueryProxy', () => {
 
   test('runs as a restricted pod with its own ServiceAccount, resources and probes', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'Deployment/prom-label-proxy-acme', 'PodDisruptionBudget/prom-label-proxy-acme', 'Service/prom-label-proxy-acme',
+      'Deployment/prom-label-proxy-acme', 'NetworkPolicy/prom-label-proxy-acme', 'PodDisruptionBudget/prom-label-proxy-acme', 'Service/prom-label-proxy-acme',
       'ServiceAccount/prom-label-proxy-acme', 'ServiceMonitor/prom-label-proxy-acme',
     ]);
     expect(deployment.spec.template.spec.serviceAccountName).toBe('prom-label-proxy-acme');

@@ -26,6 +26,9 @@ const BAD: Obj[] = [
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'bad', namespace: 'bad' }, rules: [{ apiGroups: [''], resources: ['secrets', 'pods/exec'], verbs: ['get', 'escalate', '*'] }] },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'bad' } },
   { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'bad', namespace: 'bad' }, data: { 'config.yaml': 'api_url: https://hooks.slack.com/services/T000/B000/XXXX' } },
+  // The two broad policies of issue #11: every monitoring pod admitted on every port, any destination on a few ports.
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-monitoring-scrape', namespace: 'bad-policies' }, spec: { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] }] } },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'allow-api-and-storage-egress', namespace: 'bad-policies' }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ port: 443 }] }] } },
 ];
 
 describe('each check can fail', () => {
@@ -54,6 +57,8 @@ describe('each check can fail', () => {
       ['JOB-001', 'CronJob/bad/bad: concurrencyPolicy must be Forbid or Replace'],
       ['JOB-001', 'CronJob/bad/bad: no activeDeadlineSeconds'],
       ['NET-001', 'Deployment/bad/bad: no NetworkPolicy governs its ingress'],
+      ['NET-002', 'NetworkPolicy/bad-policies/allow-monitoring-scrape: ingress[0] opens every port'],
+      ['NET-002', 'NetworkPolicy/bad-policies/allow-api-and-storage-egress: egress[0] admits every peer'],
       ['TEN-001', 'Namespace/bad: no default-deny NetworkPolicy for ingress and egress'],
       ['TEN-001', 'Namespace/bad: no ResourceQuota'],
       ['HPA-001', 'PodDisruptionBudget/bad/bad: minAvailable 2 is not below HorizontalPodAutoscaler/bad/bad minReplicas 2'],

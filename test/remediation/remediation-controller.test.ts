@@ -70,14 +70,39 @@ describe('RemediationController', () => {
     ]);
   });
 
-  test('admits webhooks only from Alertmanager (and scraping from Prometheus)', () => {
-    const [policy] = find(objects, 'NetworkPolicy');
-    expect((policy.spec as Spec).ingress[0].from).toEqual([
-      { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'alertmanager' } } },
-      { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } },
+  test('admits webhooks only from Alertmanager (and scraping from Prometheus), and reaches only the API server', () => {
+    const [policy, webhook] = find(objects, 'NetworkPolicy');
+    const peer = (name: string) => ({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': 'platform' } },
+    });
+    expect(policy.spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'remediation-controller', 'app.kubernetes.io/instance': 'remediation-controller' } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [peer('alertmanager'), peer('prometheus')], ports: [{ protocol: 'TCP', port: 'http' }] }],
+      egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] }],
+    });
+    // Alertmanager's side of the webhook: egress to the controller's pods only.
+    expect(webhook.spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'alertmanager', 'app.kubernetes.io/instance': 'platform' } },
+      policyTypes: ['Egress'],
+      egress: [{
+        to: [{
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'remediation-controller', 'app.kubernetes.io/instance': 'remediation-controller' } },
+        }],
+        ports: [{ protocol: 'TCP', port: 'http' }],
+      }],
+    });
+  });
+
+  test('reaches the API server only at the environment\'s addresses when they are given', () => {
+    const objs = synth({ environment: { ...PROD, apiServer: { cidrs: ['10.0.0.1/32'] } } });
+    expect((find(objs, 'NetworkPolicy')[0].spec as Spec).egress).toEqual([
+      { to: [{ ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] },
     ]);
-    const [deployment] = find(objects, 'Deployment');
-    expect((deployment.spec as Spec).template.metadata.labels['monitoring.cdk8s.io/restricted-ingress']).toBe('true');
+    expect(() => synth({ environment: { ...PROD, apiServer: { cidrs: ['10.0.0.1'] } } })).toThrow(
+      'test/Remediation: environment.apiServer.cidrs[0]: got "10.0.0.1"; allowed: a CIDR such as 10.0.0.0/8 or fd00::/8');
   });
 
   test('rolls the pod when the policy changes', () => {

@@ -101,12 +101,24 @@ describe.each(ENVIRONMENT_NAMES)('the %s environment', (env) => {
     });
 
     test('denies all ingress and egress by default and allows only DNS, scraping and telemetry', () => {
-      const policies = ofKind(mine, 'NetworkPolicy');
+      // The chart also holds the policies of the tenant's ML jobs, which run in the monitoring namespace.
+      const policies = ofKind(mine, 'NetworkPolicy').filter((p) => p.metadata.namespace === tenant);
       const deny = policies.find((p) => p.metadata.name === 'default-deny-all') as Manifest;
       expect(spec(deny)).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
       expect(policies.map((p) => p.metadata.name).sort()).toEqual(['allow-dns-egress', 'allow-monitoring-scrape', 'allow-telemetry-egress', 'default-deny-all']);
       const scrape = policies.find((p) => p.metadata.name === 'allow-monitoring-scrape') as Manifest;
-      expect(spec(scrape).ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] }]);
+      expect(spec(scrape).ingress).toEqual([{
+        from: [{
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': 'platform' } },
+        }],
+        ports: [{ protocol: 'TCP', port: 'metrics' }],
+      }]);
+      const telemetry = policies.find((p) => p.metadata.name === 'allow-telemetry-egress') as Manifest;
+      expect(spec(telemetry).egress[0].to).toEqual([{
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'jaeger', 'app.kubernetes.io/instance': `jaeger-${tenant}` } },
+      }]);
       const dns = policies.find((p) => p.metadata.name === 'allow-dns-egress') as Manifest;
       expect(spec(dns).egress[0].ports).toEqual([{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }]);
     });

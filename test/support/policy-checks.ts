@@ -227,6 +227,16 @@ export const POLICY_CHECKS: ReadonlyArray<PolicyCheck> = [
     },
   },
   {
+    id: 'NET-002',
+    title: 'Every NetworkPolicy rule names both its peers and its ports (a rule without either opens every peer or every port)',
+    standard: 'Kubernetes docs, Network Policies (least privilege: rules select peers and ports); NSA/CISA Kubernetes Hardening Guide (network separation)',
+    run: (objects) => objects.filter((o) => o.kind === 'NetworkPolicy').flatMap((o) => (['ingress', 'egress'] as const).flatMap((dir) =>
+      ((o.spec?.[dir] ?? []) as Array<{ from?: unknown[]; to?: unknown[]; ports?: unknown[] }>).flatMap((r, i) => [
+        ...((dir === 'ingress' ? r.from : r.to)?.length ? [] : [`${ref(o)}: ${dir}[${i}] admits every peer`]),
+        ...(r.ports?.length ? [] : [`${ref(o)}: ${dir}[${i}] opens every port`]),
+      ]))),
+  },
+  {
     id: 'TEN-001',
     title: 'Every tenant namespace has default-deny ingress and egress, a ResourceQuota and a LimitRange',
     standard: 'NSA/CISA Kubernetes Hardening Guide (namespaces, network separation, resource policies)',

@@ -39,7 +39,7 @@ describe('JaegerCollector', () => {
     expect(prod.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
       ...['acme', 'globex'].flatMap((t) => [
         `ServiceAccount/jaeger-${t}`, `ConfigMap/jaeger-${t}-config`, `ConfigMap/jaeger-${t}-sampling`, `Deployment/jaeger-${t}`, `Service/jaeger-${t}`,
-        `ServiceMonitor/jaeger-${t}`, `HorizontalPodAutoscaler/jaeger-${t}`, `PodDisruptionBudget/jaeger-${t}`,
+        `ServiceMonitor/jaeger-${t}`, `HorizontalPodAutoscaler/jaeger-${t}`, `PodDisruptionBudget/jaeger-${t}`, `NetworkPolicy/jaeger-${t}`,
       ]),
     ]);
     expect(find(prod, 'ServiceAccount', 'jaeger-acme')).toMatchObject({ automountServiceAccountToken: false });
@@ -126,6 +126,21 @@ describe('JaegerCollector', () => {
     });
   });
 
+  test('each collector reaches only Elasticsearch and admits Grafana on query and Prometheus on metrics', () => {
+    const policy = find(prod, 'NetworkPolicy', 'jaeger-acme').spec as Spec;
+    const pods = (labels: Record<string, string>) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: labels } });
+    expect(policy).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'jaeger', 'app.kubernetes.io/instance': 'jaeger-acme' } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [
+        { from: [pods({ 'app.kubernetes.io/name': 'grafana', 'app.kubernetes.io/instance': 'grafana' })], ports: [{ protocol: 'TCP', port: 'query' }] },
+        { from: [pods({ 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': 'platform' })], ports: [{ protocol: 'TCP', port: 'metrics' }] },
+      ],
+      // The connection's URL names logs-es-http.monitoring.svc:9200.
+      egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 9200 }] }],
+    });
+  });
+
   test('snapshot', () => {
     expect(dev).toMatchSnapshot();
   });
@@ -142,6 +157,10 @@ describe('JaegerCollector', () => {
     });
     test('fails an Elasticsearch URL that is not http(s)', () => {
       expect(make({ elasticsearch: { ...elasticsearch, url: 'es:9200' } })).toThrow('test/jaeger: elasticsearch.url: got "es:9200"; allowed: an absolute http:// or https:// URL');
+    });
+    test('fails an Elasticsearch outside the cluster without its network, before any tenant', () => {
+      expect(make({ elasticsearch: { ...elasticsearch, url: 'https://es.example.com:9243' } })).toThrow(
+        'test/jaeger: elasticsearch.url: got "https://es.example.com:9243"; allowed: an in-cluster Service URL (http(s)://<service>.<namespace>.svc:<port>) that a NetworkPolicy can name, or any URL with elasticsearch.network set to where it is (NetworkPeer.cidr(...) or NetworkPeer.pods(...))');
     });
     test('fails a maximum below the environment\'s replicas', () => {
       expect(make({ environment: PROD, maxReplicas: 2 })).toThrow('test/jaeger: maxReplicas: got 2; allowed: a whole number from 3 to 1000');
