@@ -59,6 +59,17 @@ export interface Thresholds {
   readonly memorySaturation: number;
   /** Disk usage that alerts, as a ratio of capacity. */
   readonly diskSaturation: number;
+  /**
+   * Isolation-forest anomaly score (`ml_anomaly_score`, on its 0..1 scale) at or
+   * above which a point is anomalous: the anomaly job's threshold, the `MlAnomalyScoreSustained`
+   * alert and the dashboards' red line all read it.
+   */
+  readonly anomalyScore: number;
+  /**
+   * |z| of a key series (`tenant:key_series:zscore`) against its baseline that counts as anomalous:
+   * the `TenantAnomalyZScoreHigh` alert and the dashboards' red line read it.
+   */
+  readonly anomalyZScore: number;
 }
 
 /** A managed Kubernetes service whose provider runs the control plane: Amazon EKS, Google GKE or Azure AKS. */
@@ -110,6 +121,12 @@ export interface EnvironmentProfile {
   readonly managedControlPlane?: ManagedControlPlane;
 }
 
+/**
+ * The anomaly score threshold of the built-in profiles: the 0.65 of the isolation-forest model's
+ * calibration (scores of normal points stay near 0.5, isolated points approach 1).
+ */
+export const DEFAULT_ANOMALY_SCORE_THRESHOLD = 0.65;
+
 function timing(groupWait: Duration, groupInterval: Duration, repeatInterval: Duration, escalateAfter: Duration): LevelTiming {
   return { groupWait, groupInterval, repeatInterval, escalateAfter };
 }
@@ -124,6 +141,7 @@ export const DEV: EnvironmentProfile = {
   thresholds: {
     latencyP95Seconds: 0.2, errorRatio: 0.001, availability: 0.999, throughputTargetRps: 500,
     cpuSaturation: 0.9, memorySaturation: 0.9, diskSaturation: 0.9,
+    anomalyScore: DEFAULT_ANOMALY_SCORE_THRESHOLD, anomalyZScore: 3,
   },
   receivers: ['slack', 'webhook'],
   escalation: {
@@ -146,6 +164,7 @@ export const STAGING: EnvironmentProfile = {
   thresholds: {
     latencyP95Seconds: 0.2, errorRatio: 0.001, availability: 0.999, throughputTargetRps: 2000,
     cpuSaturation: 0.85, memorySaturation: 0.85, diskSaturation: 0.85,
+    anomalyScore: DEFAULT_ANOMALY_SCORE_THRESHOLD, anomalyZScore: 3,
   },
   receivers: ['slack', 'email', 'discord', 'webhook'],
   escalation: {
@@ -168,6 +187,7 @@ export const PROD: EnvironmentProfile = {
   thresholds: {
     latencyP95Seconds: 0.2, errorRatio: 0.001, availability: 0.999, throughputTargetRps: 10000,
     cpuSaturation: 0.8, memorySaturation: 0.8, diskSaturation: 0.8,
+    anomalyScore: DEFAULT_ANOMALY_SCORE_THRESHOLD, anomalyZScore: 3,
   },
   receivers: ['slack', 'email', 'pagerduty', 'discord', 'teams', 'webhook'],
   escalation: {

@@ -12,3 +12,4 @@ export * from './synth';
 export * from './secret-ref';
 export * from './kube';
 export * from './matcher';
+export * from './metric-catalogue';

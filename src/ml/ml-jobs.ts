@@ -99,7 +99,11 @@ export interface MlAnomalyJobProps extends MlJobPlatformProps, RuntimeJobSchedul
   readonly step?: Duration;
   /** Isolation forest parameters. @default - 100 trees of 256 points, seed 1 */
   readonly forest?: Partial<ForestSpec>;
-  /** Score at or above which a point is anomalous. @default 0.65 */
+  /**
+   * Score (0..1) at or above which a point is anomalous. `TenantMonitoringStack.addModel` passes the
+   * environment's `thresholds.anomalyScore`, which the alert and the dashboards read too.
+   * @default DEFAULT_ANOMALY_THRESHOLD (0.65)
+   */
   readonly threshold?: number;
 }
 

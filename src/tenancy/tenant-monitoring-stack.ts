@@ -192,7 +192,10 @@ export class TenantMonitoringStack extends Construct {
   public addModel(model: TenantModel): { drift: MlDriftJob; anomaly?: MlAnomalyJob } {
     const platform = { tenant: this.tenant.id, namespace: this.monitoringNamespace, prometheusUrl: this.prometheusUrl, pushgatewayUrl: this.pushgatewayUrl };
     const drift = new MlDriftJob(this, `Drift-${model.name}`, { ...model.drift, ...platform, model: model.name });
-    const anomaly = model.anomaly ? new MlAnomalyJob(this, `Anomaly-${model.name}`, { ...model.anomaly, ...platform, model: model.name }) : undefined;
+    // The job flags points at the threshold the alert and the dashboards read, unless the model sets its own.
+    const anomaly = model.anomaly
+      ? new MlAnomalyJob(this, `Anomaly-${model.name}`, { threshold: this.environment.thresholds.anomalyScore, ...model.anomaly, ...platform, model: model.name })
+      : undefined;
     return { drift, anomaly };
   }
 

@@ -201,8 +201,9 @@ describe('overrides in promtool', () => {
     promql_expr_test: [{ expr: 'count(ALERTS{alertname="TenantHighErrorRate", alertstate="firing"})', eval_time: '15m', exp_samples: yes ? [{ labels: '{}', value: 1 }] : [] }],
   });
 
-  test('the default threshold (5 %) fires at 10 % errors and not at 3 %', () => {
-    expect(promtool(render({}), [fires(100, true), fires(30, false)])).toContain('SUCCESS');
+  test('the default threshold, the profile\'s error ratio (0.1 %), fires at 0.5 % errors and not at 0.05 %', () => {
+    expect(PROD.thresholds.errorRatio).toBe(0.001);
+    expect(promtool(render({}), [fires(5, true), fires(0.5, false)])).toContain('SUCCESS');
   });
 
   test('an overridden threshold of 2 % fires at 3 % errors; one of 20 % stays silent at 10 %', () => {
