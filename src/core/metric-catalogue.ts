@@ -67,6 +67,9 @@ export interface RuleMetric {
   readonly labels: readonly string[];
 }
 
+/** Base name of the applications' request latency histogram (`_bucket`, `_count` and `_sum` series). */
+export const HTTP_REQUEST_DURATION_HISTOGRAM = 'http_request_duration_seconds';
+
 /**
  * Names of the metrics applications expose, by the documented application convention. Instrument
  * services with these names (and labels) and every pack, dashboard and job of the project reads them.
@@ -75,7 +78,9 @@ export const APPLICATION_METRICS = {
   /** Requests served, labels `service`, `route`, `code`. */
   httpRequests: 'http_requests_total',
   /** Request latency histogram, labels `service`, `route`, `le`. */
-  httpRequestDurationBuckets: 'http_request_duration_seconds_bucket',
+  httpRequestDurationBuckets: `${HTTP_REQUEST_DURATION_HISTOGRAM}_bucket`,
+  /** Requests counted by the latency histogram (its `_count` series). */
+  httpRequestDurationCount: `${HTTP_REQUEST_DURATION_HISTOGRAM}_count`,
   /** Requests per source address, labels `source_ip`, `service`. */
   httpRequestsBySource: 'http_requests_by_source_total',
   /** Authentication attempts, label `result` = `success` | `failure`. */
@@ -191,6 +196,7 @@ export const DOCUMENTED_METRICS: readonly DocumentedMetric[] = [
   ...documented('application', 'tenant', {
     [A.httpRequests]: `requests served, labels service, route, code; ${RELABELLED}`,
     [A.httpRequestDurationBuckets]: `request latency histogram, labels service, route, le; ${RELABELLED}`,
+    [A.httpRequestDurationCount]: `requests counted by the latency histogram, labels service, route; ${RELABELLED}`,
     [A.httpRequestsBySource]: `requests per source address, labels source_ip, service; ${RELABELLED}`,
     [A.authAttempts]: `authentication attempts, label result=success|${AUTH_FAILURE_RESULT}; ${RELABELLED}`,
     [A.activeUsers]: `users active in the last 5 minutes; ${RELABELLED}`,
@@ -310,13 +316,15 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const CATALOGUES = new WeakMap<IConstruct, MetricCatalogue>();
 
 /**
- * The catalogue of one cdk8s app: the built-in {@link DOCUMENTED_METRICS} plus the application
- * metrics added to it. The synth-time check of every `PrometheusRules` (and the wiring test) accept
- * a metric when it is in this catalogue or recorded by a rule of the app.
+ * The catalogue of one cdk8s app: the built-in {@link DOCUMENTED_METRICS}, the application
+ * metrics added to it, and the series the app's recording rules write. The synth-time check of
+ * every `PrometheusRules` (and the wiring test) accept a metric only when this catalogue produces it.
+ *
+ * A rule on a metric of your own that you do not add here fails synth, naming the rule and the
+ * metric. Add it once per app (or pass `applicationMetrics` to `TenantMonitoringStack`):
  *
  * @example
- * // A tenant rule on a metric of your own service:
- * MetricCatalogue.of(app).addApplicationMetric({ name: 'checkout_orders_total', description: 'orders placed' });
+ * MetricCatalogue.of(app).addApplicationMetric({ name: 'checkout_orders_total', description: 'orders placed, label status' });
  */
 export class MetricCatalogue {
   /** The catalogue of the app `scope` belongs to (one per construct tree, created on first use). */
@@ -331,6 +339,7 @@ export class MetricCatalogue {
   }
 
   private readonly added = new Map<string, DocumentedMetric>();
+  private readonly recorded = new Set<string>();
 
   private constructor() {}
 
@@ -349,6 +358,24 @@ export class MetricCatalogue {
   /** Whether `name` is a built-in or added metric. */
   public has(name: string): boolean {
     return this.added.has(name) || DOCUMENTED_METRICS.some((m) => m.name === name);
+  }
+
+  /**
+   * Note a series that a recording rule of the app writes (`PrometheusRules` calls it for every
+   * `record`), so rules, dashboards and autoscalers may read it.
+   */
+  public addRecordedMetric(name: string): void {
+    this.recorded.add(name);
+  }
+
+  /** Whether something produces `name`: the catalogue, or a recording rule of the app. */
+  public isProduced(name: string): boolean {
+    return this.recorded.has(name) || this.has(name);
+  }
+
+  /** The series the app's recording rules write, in the order they were added. */
+  public get recordedMetrics(): readonly string[] {
+    return [...this.recorded];
   }
 
   /** Every metric of the catalogue: the built-in ones, then the added ones in order. */

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { Duration } from '../core/duration';
 import { ValidationError } from '../core/errors';
+import { MetricCatalogue } from '../core/metric-catalogue';
 import { validateDnsLabel, validateUrl } from '../core/validation';
 import { DriftMethod } from './drift-method';
 import {
@@ -75,6 +76,13 @@ export class MlDriftJob extends Construct {
     };
     // The program parses exactly this JSON; parsing it here rejects at synth what it would reject at run time.
     this.config = reanchor(this, () => parseDriftJobConfig(driftJobConfigToJson(draft)));
+    // A feature's metric is declared by the config that reads it: the application exposes it.
+    const catalogue = MetricCatalogue.of(this);
+    for (const f of this.config.features) {
+      if (f.metric === undefined) continue;
+      const read = f.kind === 'numeric' ? `${f.metric}_bucket` : f.metric;
+      catalogue.addApplicationMetric({ name: read, description: `feature ${f.name} of model ${props.model} (${f.kind}), read by the drift job` });
+    }
     this.job = new RuntimeCronJob(this, 'Job', {
       ...props,
       name: `drift-${props.tenant}-${props.model}`,
