@@ -75,6 +75,12 @@ export interface Thresholds {
 /** A managed Kubernetes service whose provider runs the control plane: Amazon EKS, Google GKE or Azure AKS. */
 export type ManagedControlPlane = 'eks' | 'gke' | 'aks';
 
+/** A control-plane component the platform Prometheus can scrape; its name is the scrape job's name. */
+export type ControlPlaneComponent = 'apiserver' | 'etcd' | 'kube-scheduler' | 'kube-controller-manager';
+
+/** Every control-plane component, in the order the platform renders their scrape jobs. */
+export const CONTROL_PLANE_COMPONENTS: ReadonlyArray<ControlPlaneComponent> = ['apiserver', 'etcd', 'kube-scheduler', 'kube-controller-manager'];
+
 /** Remote write to a shared long-term store (Mimir, Cortex, Thanos Receive). */
 export interface RemoteWriteSettings {
   /** The remote-write URL. */
@@ -119,6 +125,17 @@ export interface EnvironmentProfile {
    * @default - a self-managed control plane: every control-plane alert
    */
   readonly managedControlPlane?: ManagedControlPlane;
+  /**
+   * The control-plane components the platform Prometheus scrapes. Each one listed gets a scrape
+   * job (named after the component) in the platform's additional scrape configuration, and the
+   * platform rules get its alerts; a component not listed gets neither, so no alert watches a
+   * target nobody scrapes. Reading `/metrics` of the API server, scheduler and controller manager
+   * needs `get` on the non-resource URL `/metrics` for the `prometheus` service account: a
+   * cluster-scoped grant this library does not create (grant it with your cluster RBAC).
+   * On a managed control plane only `apiserver` is reachable.
+   * @default - none: no control-plane scrape jobs and no control-plane alerts
+   */
+  readonly scrapedControlPlane?: ReadonlyArray<ControlPlaneComponent>;
 }
 
 /**

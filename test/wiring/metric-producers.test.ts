@@ -1,6 +1,7 @@
 import { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DOCUMENTED_METRICS, MetricCatalogue } from '../../src/core/metric-catalogue';
-import { ENVIRONMENTS } from '../../src/core/environment';
+import { CONTROL_PLANE_COMPONENTS, ENVIRONMENTS, PROD } from '../../src/core/environment';
+import { platformRuleGroups } from '../../src/prometheus/packs';
 import { DASHBOARD_SIDECAR_LABEL } from '../../src/grafana/grafana-dashboards';
 import { listDashboardPanels, listDashboardQueries } from '../../src/grafana/model';
 import { listMetricNames } from '../../src/prometheus/tenant-matcher';
@@ -133,7 +134,12 @@ describe.each(environments)('the %s environment', (name, env) => {
 });
 
 test('every exporter and application metric of the catalogue is read somewhere (no stale entries)', () => {
-  const read = new Set(environments.flatMap(([, env]) => readsOf(env.objects).flatMap((r) => listMetricNames(r.expr))));
+  // The built-in profiles scrape no control-plane component; the control-plane alerts read the rest.
+  const controlPlane = platformRuleGroups({ ...PROD, scrapedControlPlane: CONTROL_PLANE_COMPONENTS }).flatMap((g) => g.rules.map((r) => r.expr));
+  const read = new Set([
+    ...environments.flatMap(([, env]) => readsOf(env.objects).flatMap((r) => listMetricNames(r.expr))),
+    ...controlPlane.flatMap(listMetricNames),
+  ]);
   // What the jobs push is their output: reading all of it is not required.
   const stale = DOCUMENTED_METRICS.filter((m) => m.exporter !== 'ml-drift-job' && m.exporter !== 'ml-anomaly-job' && !read.has(m.name)).map((m) => m.name);
   expect(stale).toEqual([]);

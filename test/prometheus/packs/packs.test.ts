@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PROD } from '../../../src/core/environment';
+import { CONTROL_PLANE_COMPONENTS, PROD } from '../../../src/core/environment';
 import { isAlertRule, renderRuleGroups } from '../../../src/prometheus/model';
 import { DEFAULT_RUNBOOK_BASE_URL, defaultTenantRuleGroups, platformRuleGroups } from '../../../src/prometheus/packs';
 import { selectorLabelValues } from '../../../src/prometheus/tenant-matcher';
@@ -9,7 +9,8 @@ import { ALERT_FIXTURES } from './fixtures';
 import { AlertTestCase, runPromtool } from './promtool';
 
 const tenantGroups = defaultTenantRuleGroups(PROD, 'acme');
-const groups = [...renderRuleGroups([...baselineRuleGroups(), ...tenantGroups], { tenant: 'acme' }), ...renderRuleGroups(platformRuleGroups(PROD))];
+// The platform scrapes every control-plane component here, so each control-plane alert is tested too.
+const groups = [...renderRuleGroups([...baselineRuleGroups(), ...tenantGroups], { tenant: 'acme' }), ...renderRuleGroups(platformRuleGroups({ ...PROD, scrapedControlPlane: CONTROL_PLANE_COMPONENTS }))];
 const alerts = groups.flatMap((g) => g.rules.filter((r) => r.alert !== undefined));
 
 describe('rule packs', () => {
