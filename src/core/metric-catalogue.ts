@@ -240,6 +240,7 @@ export const DOCUMENTED_METRICS: readonly DocumentedMetric[] = [
     container_network_transmit_bytes_total: `bytes sent per pod; ${RELABELLED}`,
     container_network_receive_packets_dropped_total: `received packets dropped per pod; ${RELABELLED}`,
     container_network_transmit_packets_dropped_total: `sent packets dropped per pod; ${RELABELLED}`,
+    container_cpu_cfs_throttled_periods_total: `CPU periods throttled per container (runbook diagnosis); ${RELABELLED}`,
   }),
   ...documented('kubelet', 'tenant', {
     kubelet_volume_stats_used_bytes: `bytes used per persistent volume claim; ${RELABELLED}`,
@@ -282,9 +283,11 @@ export const DOCUMENTED_METRICS: readonly DocumentedMetric[] = [
   ...documented('apiserver', 'cluster', {
     apiserver_request_total: 'API server requests, labels verb, code (job="apiserver")',
     apiserver_request_duration_seconds_bucket: 'API server request latency histogram, labels verb, le (job="apiserver")',
+    apiserver_admission_webhook_rejection_count: 'admission webhook rejections, labels name, error_type (runbook diagnosis)',
   }),
   ...documented('etcd', 'cluster', {
     etcd_server_has_leader: '1 when the etcd member has a leader (job="etcd")',
+    etcd_server_leader_changes_seen_total: 'leader changes the etcd member has seen (runbook diagnosis)',
   }),
 ];
 

@@ -1,7 +1,10 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DOCUMENTED_METRICS, MetricCatalogue } from '../../src/core/metric-catalogue';
 import { CONTROL_PLANE_COMPONENTS, ENVIRONMENTS, PROD } from '../../src/core/environment';
 import { platformRuleGroups } from '../../src/prometheus/packs';
+import { validatePromQL } from '../../src/core/validation';
 import { DASHBOARD_SIDECAR_LABEL } from '../../src/grafana/grafana-dashboards';
 import { listDashboardPanels, listDashboardQueries } from '../../src/grafana/model';
 import { listMetricNames } from '../../src/prometheus/tenant-matcher';
@@ -81,6 +84,27 @@ function unproducedReads(objects: ReadonlyArray<Manifest>, catalogue: MetricCata
     .map((metric) => `${r.where}: reads ${metric}, which no rule, job, exporter or application convention produces`));
 }
 
+/**
+ * Metric names in a runbook's code spans that parse as PromQL. A bare word counts as a metric when
+ * it looks like one (a recorded `a:b:c` name or a unit or counter suffix); label names such as
+ * `source_ip` are prose.
+ */
+function metricsOf(text: string): string[] {
+  return [...text.matchAll(/`([^`]+)`/g)].flatMap(([, code]) => {
+    try {
+      validatePromQL(code, '<runbook>', 'code');
+    } catch {
+      return [];
+    }
+    const expression = /[({[]/.test(code);
+    return listMetricNames(code).filter((m) => expression ? /[_:]/.test(m) : /:|_(total|count|bucket|bytes|seconds|score)$/.test(m));
+  });
+}
+
+const RUNBOOKS = path.join(__dirname, '../../docs/runbooks');
+/** The metrics each runbook names, by file. */
+const runbookMetrics = fs.readdirSync(RUNBOOKS).filter((f) => f.endsWith('.md')).map((f) => [f, metricsOf(fs.readFileSync(path.join(RUNBOOKS, f), 'utf8'))] as const);
+
 const environments = ENVIRONMENT_NAMES.map((name) => [name, synthEnvironment(name)] as const);
 
 describe.each(environments)('the %s environment', (name, env) => {
@@ -133,14 +157,29 @@ describe.each(environments)('the %s environment', (name, env) => {
   });
 });
 
-test('every exporter and application metric of the catalogue is read somewhere (no stale entries)', () => {
+test('every exporter and application metric of the catalogue is read by a rule, dashboard, autoscaler, job or runbook (no stale entries)', () => {
   // The built-in profiles scrape no control-plane component; the control-plane alerts read the rest.
   const controlPlane = platformRuleGroups({ ...PROD, scrapedControlPlane: CONTROL_PLANE_COMPONENTS }).flatMap((g) => g.rules.map((r) => r.expr));
   const read = new Set([
     ...environments.flatMap(([, env]) => readsOf(env.objects).flatMap((r) => listMetricNames(r.expr))),
     ...controlPlane.flatMap(listMetricNames),
+    ...runbookMetrics.flatMap(([, metrics]) => metrics),
   ]);
   // What the jobs push is their output: reading all of it is not required.
   const stale = DOCUMENTED_METRICS.filter((m) => m.exporter !== 'ml-drift-job' && m.exporter !== 'ml-anomaly-job' && !read.has(m.name)).map((m) => m.name);
   expect(stale).toEqual([]);
+});
+
+describe('runbooks', () => {
+  const catalogue = MetricCatalogue.of(environments[0][1].app);
+  const recorded = new Set(environments.flatMap(([, env]) => [...recordedBy(env.objects)]));
+
+  test('name only metrics of the catalogue or recorded by a rule', () => {
+    const unknown = runbookMetrics.flatMap(([f, metrics]) => metrics.filter((m) => !catalogue.has(m) && !recorded.has(m)).map((m) => `${f}: ${m}`));
+    expect(unknown).toEqual([]);
+  });
+
+  test('the check catches a runbook naming a metric nobody produces', () => {
+    expect(metricsOf('- `increase(auth_failures_total[5m])` by source').filter((m) => !catalogue.has(m))).toEqual(['auth_failures_total']);
+  });
 });
