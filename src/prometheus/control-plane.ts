@@ -25,12 +25,19 @@ export const CONTROL_PLANE_SCRAPE_KEY = 'control-plane.yaml';
 
 /** One Prometheus scrape job (the fields this module writes). */
 export interface ScrapeJob {
+  /** The job name: the `job` label of every series it scrapes. */
   readonly job_name: string;
+  /** The protocol of the metrics endpoint. */
   readonly scheme: 'http' | 'https';
+  /** Fixed targets. @default - none */
   readonly static_configs?: ReadonlyArray<{ readonly targets: ReadonlyArray<string> }>;
+  /** Kubernetes service discovery. @default - none */
   readonly kubernetes_sd_configs?: ReadonlyArray<{ readonly role: 'pod'; readonly namespaces: { readonly names: ReadonlyArray<string> } }>;
+  /** Relabelling of the discovered targets. @default - none */
   readonly relabel_configs?: ReadonlyArray<Readonly<Record<string, string | ReadonlyArray<string>>>>;
+  /** Bearer credentials read from a file. @default - no authorization */
   readonly authorization?: { readonly credentials_file: string };
+  /** TLS settings. @default - Prometheus' defaults */
   readonly tls_config?: Readonly<Record<string, string | boolean>>;
 }
 
