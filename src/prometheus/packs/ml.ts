@@ -1,6 +1,7 @@
 import { Duration } from '../../core/duration';
 import { EnvironmentProfile } from '../../core/environment';
-import { ANOMALY_JOB_METRICS as N, APPLICATION_METRICS as A, DRIFT_JOB_METRICS as D } from '../../core/metric-catalogue';
+import { ValidationError } from '../../core/errors';
+import { ANOMALY_JOB_METRICS as N, ANOMALY_SCORE_RANGE, APPLICATION_METRICS as A, DRIFT_JOB_METRICS as D } from '../../core/metric-catalogue';
 import { RuleGroup } from '../model';
 import { AlertThresholdTable } from '../overrides';
 import { buildPack, durationWords, holdFor, num, PackBuildOptions, withLinks } from './common';
@@ -29,7 +30,7 @@ export const ML_ALERT_THRESHOLDS = {
   MlDriftDetected: {},
   MlDriftJobStale: { driftJobMaxAge: 'duration' },
   MlMissingFeaturesHigh: { missingFeatureRatio: 'ratio' },
-  MlAnomalyScoreSustained: { anomalyScoreThreshold: 'positive' },
+  MlAnomalyScoreSustained: { anomalyScoreThreshold: 'ratio' },
 } as const satisfies AlertThresholdTable;
 
 /** Options of the ML pack. */
@@ -46,6 +47,10 @@ function buildMl(profile: EnvironmentProfile, p: MlPackParams, options: MlPackOp
   const drop = p.accuracyDropRatio ?? 0.05;
   const maxAge = p.driftJobMaxAge ?? Duration.hours(2);
   const anomalyScore = p.anomalyScoreThreshold ?? profile.thresholds.anomalyScore;
+  if (!(anomalyScore > ANOMALY_SCORE_RANGE.min && anomalyScore <= ANOMALY_SCORE_RANGE.max)) {
+    const field = p.anomalyScoreThreshold === undefined ? 'profile.thresholds.anomalyScore' : 'ml.anomalyScoreThreshold';
+    throw new ValidationError('<packs>', field, anomalyScore, `a score above ${ANOMALY_SCORE_RANGE.min} and at most ${ANOMALY_SCORE_RANGE.max} (the isolation-forest scale of ${N.score})`);
+  }
   return [{
     name: 'ml',
     rules: [

@@ -56,6 +56,19 @@ describe('rule packs', () => {
     expect(rule?.runbookUrl).toBe('https://wiki.example.com/runbooks/TenantHighErrorRate.md');
   });
 
+  test('the anomaly alert reads the profile\'s anomaly score threshold, on the score\'s 0..1 scale', () => {
+    const rule = (profile = PROD) => defaultTenantRuleGroups(profile, 'acme').flatMap((g) => g.rules).filter(isAlertRule).find((r) => r.alert === 'MlAnomalyScoreSustained');
+    expect(rule()?.expr).toBe(`ml_anomaly_score >= ${PROD.thresholds.anomalyScore}`);
+    expect(rule({ ...PROD, thresholds: { ...PROD.thresholds, anomalyScore: 0.9 } })?.expr).toBe('ml_anomaly_score >= 0.9');
+  });
+
+  test('fails an anomaly score threshold off the 0..1 scale', () => {
+    expect(() => defaultTenantRuleGroups({ ...PROD, thresholds: { ...PROD.thresholds, anomalyScore: 3 } }, 'acme')).toThrow(
+      '<packs>: profile.thresholds.anomalyScore: got 3; allowed: a score above 0 and at most 1 (the isolation-forest scale of ml_anomaly_score)');
+    expect(() => defaultTenantRuleGroups(PROD, 'acme', { alertOverrides: { tenant: { MlAnomalyScoreSustained: { thresholds: { anomalyScoreThreshold: 3 } } } } })).toThrow(
+      'alertOverrides.tenant.MlAnomalyScoreSustained.thresholds.anomalyScoreThreshold: got 3; allowed: a ratio above 0 and at most 1');
+  });
+
   // One promtool run per group: each run evaluates only the rules its alerts need.
   test.each(groups.filter((g) => g.rules.some((r) => r.alert)).map((g) => g.name))('promtool: every alert of group %s fires under its input and stays silent otherwise', (name) => {
     const group = groups.find((g) => g.name === name)!;
