@@ -70,6 +70,11 @@ export interface Thresholds {
    * the `TenantAnomalyZScoreHigh` alert and the dashboards' red line read it.
    */
   readonly anomalyZScore: number;
+  /**
+   * Drift score (`ml_drift_score`, any method) above which a feature counts as drifted: the
+   * `MlFeatureDriftScoreHigh` alert and the machine-learning dashboard's red line read it.
+   */
+  readonly driftScore: number;
 }
 
 /** A managed Kubernetes service whose provider runs the control plane: Amazon EKS, Google GKE or Azure AKS. */
@@ -144,6 +149,9 @@ export interface EnvironmentProfile {
  */
 export const DEFAULT_ANOMALY_SCORE_THRESHOLD = 0.65;
 
+/** The drift score threshold of the built-in profiles: PSI's conventional "significant shift" (0.25). */
+export const DEFAULT_DRIFT_SCORE_THRESHOLD = 0.25;
+
 function timing(groupWait: Duration, groupInterval: Duration, repeatInterval: Duration, escalateAfter: Duration): LevelTiming {
   return { groupWait, groupInterval, repeatInterval, escalateAfter };
 }
@@ -158,7 +166,7 @@ export const DEV: EnvironmentProfile = {
   thresholds: {
     latencyP95Seconds: 0.2, errorRatio: 0.001, availability: 0.999, throughputTargetRps: 500,
     cpuSaturation: 0.9, memorySaturation: 0.9, diskSaturation: 0.9,
-    anomalyScore: DEFAULT_ANOMALY_SCORE_THRESHOLD, anomalyZScore: 3,
+    anomalyScore: DEFAULT_ANOMALY_SCORE_THRESHOLD, anomalyZScore: 3, driftScore: DEFAULT_DRIFT_SCORE_THRESHOLD,
   },
   receivers: ['slack', 'webhook'],
   escalation: {
@@ -181,7 +189,7 @@ export const STAGING: EnvironmentProfile = {
   thresholds: {
     latencyP95Seconds: 0.2, errorRatio: 0.001, availability: 0.999, throughputTargetRps: 2000,
     cpuSaturation: 0.85, memorySaturation: 0.85, diskSaturation: 0.85,
-    anomalyScore: DEFAULT_ANOMALY_SCORE_THRESHOLD, anomalyZScore: 3,
+    anomalyScore: DEFAULT_ANOMALY_SCORE_THRESHOLD, anomalyZScore: 3, driftScore: DEFAULT_DRIFT_SCORE_THRESHOLD,
   },
   receivers: ['slack', 'email', 'discord', 'webhook'],
   escalation: {
@@ -204,7 +212,7 @@ export const PROD: EnvironmentProfile = {
   thresholds: {
     latencyP95Seconds: 0.2, errorRatio: 0.001, availability: 0.999, throughputTargetRps: 10000,
     cpuSaturation: 0.8, memorySaturation: 0.8, diskSaturation: 0.8,
-    anomalyScore: DEFAULT_ANOMALY_SCORE_THRESHOLD, anomalyZScore: 3,
+    anomalyScore: DEFAULT_ANOMALY_SCORE_THRESHOLD, anomalyZScore: 3, driftScore: DEFAULT_DRIFT_SCORE_THRESHOLD,
   },
   receivers: ['slack', 'email', 'pagerduty', 'discord', 'teams', 'webhook'],
   escalation: {

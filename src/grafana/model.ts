@@ -1,4 +1,4 @@
-import { DEFAULT_ANOMALY_SCORE_THRESHOLD } from '../core/environment';
+import { DEFAULT_ANOMALY_SCORE_THRESHOLD, DEFAULT_DRIFT_SCORE_THRESHOLD } from '../core/environment';
 import { ValidationError } from '../core/errors';
 import { DNS_LABEL_ALLOWED } from '../core/validation';
 import { createHash } from 'node:crypto';
@@ -48,7 +48,7 @@ export interface DashboardThresholds {
   readonly throughputTargetRps?: number;
   /**
    * Drift score above which a feature counts as drifted.
-   * @default 0.2
+   * @default DEFAULT_DRIFT_SCORE_THRESHOLD (0.25, the built-in profiles' and the drift alert's)
    */
   readonly driftScore?: number;
   /**
@@ -91,7 +91,7 @@ export const DEFAULT_THRESHOLDS: Required<DashboardThresholds> = {
   errorRatio: 0.001,
   uptimeTarget: 0.999,
   throughputTargetRps: 100,
-  driftScore: 0.2,
+  driftScore: DEFAULT_DRIFT_SCORE_THRESHOLD,
   anomalyZscore: 3,
   anomalyScore: DEFAULT_ANOMALY_SCORE_THRESHOLD,
 };

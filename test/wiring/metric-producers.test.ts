@@ -105,6 +105,25 @@ const RUNBOOKS = path.join(__dirname, '../../docs/runbooks');
 /** The metrics each runbook names, by file. */
 const runbookMetrics = fs.readdirSync(RUNBOOKS).filter((f) => f.endsWith('.md')).map((f) => [f, metricsOf(fs.readFileSync(path.join(RUNBOOKS, f), 'utf8'))] as const);
 
+/** The number each rule of `alert` compares with at the end of its expression (`... > 0.25`). */
+function alertThresholds(objects: ReadonlyArray<Manifest>, alert: string): number[] {
+  const found = ofKind(objects, 'PrometheusRule').flatMap((o) => spec<RuleSpec>(o).groups.flatMap((g) => g.rules))
+    .filter((r) => r.alert === alert).map((r) => Number(/>=? ([0-9.]+)$/.exec(r.expr)?.[1]));
+  expect(found.length).toBeGreaterThan(0);
+  return found;
+}
+
+/** The red threshold step of every sidecar dashboard panel that queries `metric`. */
+function redLines(objects: ReadonlyArray<Manifest>, metric: string): Array<number | null | undefined> {
+  const found = ofKind(objects, 'ConfigMap').filter((o) => o.metadata.labels?.[DASHBOARD_SIDECAR_LABEL] === '1')
+    .flatMap((o) => Object.values(o.data as Record<string, string>).map((json) => JSON.parse(json) as Dashboard))
+    .flatMap((d) => listDashboardPanels(d))
+    .filter((p) => (p.targets ?? []).some((t) => listMetricNames((t as { expr?: string }).expr ?? '').includes(metric)))
+    .map((p) => p.fieldConfig?.defaults?.thresholds?.steps?.find((st) => st.color === 'red')?.value);
+  expect(found.length).toBeGreaterThan(0);
+  return found;
+}
+
 const environments = ENVIRONMENT_NAMES.map((name) => [name, synthEnvironment(name)] as const);
 
 describe.each(environments)('the %s environment', (name, env) => {
@@ -138,22 +157,20 @@ describe.each(environments)('the %s environment', (name, env) => {
   });
 
   test('the anomaly job, the alert and the dashboard read one anomaly score threshold: the profile\'s', () => {
-    const threshold = ENVIRONMENTS[name].thresholds.anomalyScore;
     const jobs = ofKind(env.objects, 'ConfigMap').flatMap((o) => {
       const json = (o.data as Record<string, string> | undefined)?.['anomaly.json'];
       return json ? [(JSON.parse(json) as { threshold: number }).threshold] : [];
     });
-    const alerts = ofKind(env.objects, 'PrometheusRule').flatMap((o) => spec<RuleSpec>(o).groups.flatMap((g) => g.rules))
-      .filter((r) => r.alert === 'MlAnomalyScoreSustained').map((r) => Number(/>= ([0-9.]+)$/.exec(r.expr)?.[1]));
-    const panels = ofKind(env.objects, 'ConfigMap').filter((o) => o.metadata.labels?.[DASHBOARD_SIDECAR_LABEL] === '1')
-      .flatMap((o) => Object.values(o.data as Record<string, string>).map((json) => JSON.parse(json) as Dashboard))
-      .flatMap((d) => listDashboardPanels(d))
-      .filter((p) => (p.targets ?? []).some((t) => /\bml_anomaly_score\b/.test((t as { expr?: string }).expr ?? '')))
-      .map((p) => p.fieldConfig?.defaults?.thresholds?.steps?.find((s) => s.color === 'red')?.value);
     expect(jobs.length).toBeGreaterThan(0);
-    expect(alerts.length).toBeGreaterThan(0);
-    expect(panels.length).toBeGreaterThan(0);
-    expect(new Set([...jobs, ...alerts, ...panels])).toEqual(new Set([threshold]));
+    const alerts = alertThresholds(env.objects, 'MlAnomalyScoreSustained');
+    const panels = redLines(env.objects, 'ml_anomaly_score');
+    expect(new Set([...jobs, ...alerts, ...panels])).toEqual(new Set([ENVIRONMENTS[name].thresholds.anomalyScore]));
+  });
+
+  test('the drift alert and the dashboard read one drift score threshold: the profile\'s', () => {
+    const alerts = alertThresholds(env.objects, 'MlFeatureDriftScoreHigh');
+    const panels = redLines(env.objects, 'ml_drift_score');
+    expect(new Set([...alerts, ...panels])).toEqual(new Set([ENVIRONMENTS[name].thresholds.driftScore]));
   });
 });
 

@@ -12,7 +12,7 @@ export interface MlPackParams {
   readonly accuracyDropRatio?: number;
   /** p95 prediction latency in seconds that alerts. @default 0.5 */
   readonly predictionLatencyP95Seconds?: number;
-  /** Drift score (any method) that alerts. @default 0.25 */
+  /** Drift score (any method) that alerts. @default profile.thresholds.driftScore */
   readonly driftScoreThreshold?: number;
   /** Age of the last successful drift run that alerts. @default Duration.hours(2) */
   readonly driftJobMaxAge?: Duration;
@@ -70,10 +70,10 @@ function buildMl(profile: EnvironmentProfile, p: MlPackParams, options: MlPackOp
       }, options),
       withLinks({
         alert: 'MlFeatureDriftScoreHigh',
-        expr: `${D.score} > ${num(p.driftScoreThreshold ?? 0.25)}`,
+        expr: `${D.score} > ${num(p.driftScoreThreshold ?? profile.thresholds.driftScore)}`,
         severity: 'warning',
         summary: 'Feature {{ $labels.feature }} of model {{ $labels.model }} drifted ({{ $labels.method }})',
-        description: `The drift score is above ${num(p.driftScoreThreshold ?? 0.25)}: live data no longer looks like the reference data.`,
+        description: `The drift score is above ${num(p.driftScoreThreshold ?? profile.thresholds.driftScore)}: live data no longer looks like the reference data.`,
       }, options),
       withLinks({
         alert: 'MlDriftDetected',
