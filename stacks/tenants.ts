@@ -1,4 +1,5 @@
 import { Duration } from '../src/core/duration';
+import { RECORDED_METRICS } from '../src/core/metric-catalogue';
 import { TenantSpec } from '../src/core/tenant';
 import { Scalable } from '../src/scaling/scalable';
 import { ScalingMode, ScalingTrigger } from '../src/scaling/triggers';
@@ -56,7 +57,7 @@ export const EXAMPLE_TENANTS: ReadonlyArray<ExampleTenant> = [
       // Scales ahead of demand on a predict_linear forecast of the request rate.
       id: 'model-server',
       target: Scalable.fromDeploymentName(undefined, 'globex-ml', 'model-server', { containersWithRequests: ['server'], podSelector: { matchLabels: { 'app.kubernetes.io/name': 'model-server' } } }),
-      mode: ScalingMode.predictive({ metric: 'tenant:http_requests:rate5m', perPodCapacity: 50, lookback: Duration.minutes(30), horizon: Duration.minutes(10) }),
+      mode: ScalingMode.predictive({ metric: RECORDED_METRICS.httpRequestsRate5m, perPodCapacity: 50, lookback: Duration.minutes(30), horizon: Duration.minutes(10) }),
       minReplicas: 2,
       maxReplicas: 40,
     }],

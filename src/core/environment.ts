@@ -60,10 +60,32 @@ export interface Thresholds {
   readonly memorySaturation: number;
   /** Disk usage that alerts, as a ratio of capacity. */
   readonly diskSaturation: number;
+  /**
+   * Isolation-forest anomaly score (`ml_anomaly_score`, on its 0..1 scale) at or
+   * above which a point is anomalous: the anomaly job's threshold, the `MlAnomalyScoreSustained`
+   * alert and the dashboards' red line all read it.
+   */
+  readonly anomalyScore: number;
+  /**
+   * |z| of a key series (`tenant:key_series:zscore`) against its baseline that counts as anomalous:
+   * the `TenantAnomalyZScoreHigh` alert and the dashboards' red line read it.
+   */
+  readonly anomalyZScore: number;
+  /**
+   * Drift score (`ml_drift_score`, any method) above which a feature counts as drifted: the
+   * `MlFeatureDriftScoreHigh` alert and the machine-learning dashboard's red line read it.
+   */
+  readonly driftScore: number;
 }
 
 /** A managed Kubernetes service whose provider runs the control plane: Amazon EKS, Google GKE or Azure AKS. */
 export type ManagedControlPlane = 'eks' | 'gke' | 'aks';
+
+/** A control-plane component the platform Prometheus can scrape; its name is the scrape job's name. */
+export type ControlPlaneComponent = 'apiserver' | 'etcd' | 'kube-scheduler' | 'kube-controller-manager';
+
+/** Every control-plane component, in the order the platform renders their scrape jobs. */
+export const CONTROL_PLANE_COMPONENTS: ReadonlyArray<ControlPlaneComponent> = ['apiserver', 'etcd', 'kube-scheduler', 'kube-controller-manager'];
 
 /** Remote write to a shared long-term store (Mimir, Cortex, Thanos Receive). */
 export interface RemoteWriteSettings {
@@ -123,7 +145,27 @@ export interface EnvironmentProfile {
    * @default - any address on ports 443 and 6443 (from those pods only)
    */
   readonly apiServer?: ApiServerAccess;
+  /**
+   * The control-plane components the platform Prometheus scrapes. Each one listed gets a scrape
+   * job (named after the component) in the platform's additional scrape configuration, and the
+   * platform rules get its alerts; a component not listed gets neither, so no alert watches a
+   * target nobody scrapes. Reading `/metrics` of the API server, scheduler and controller manager
+   * needs `get` on the non-resource URL `/metrics` for the `prometheus` service account: a
+   * cluster-scoped grant this library does not create (grant it with your cluster RBAC).
+   * On a managed control plane only `apiserver` is reachable.
+   * @default - none: no control-plane scrape jobs and no control-plane alerts
+   */
+  readonly scrapedControlPlane?: ReadonlyArray<ControlPlaneComponent>;
 }
+
+/**
+ * The anomaly score threshold of the built-in profiles: the 0.65 of the isolation-forest model's
+ * calibration (scores of normal points stay near 0.5, isolated points approach 1).
+ */
+export const DEFAULT_ANOMALY_SCORE_THRESHOLD = 0.65;
+
+/** The drift score threshold of the built-in profiles: PSI's conventional "significant shift" (0.25). */
+export const DEFAULT_DRIFT_SCORE_THRESHOLD = 0.25;
 
 function timing(groupWait: Duration, groupInterval: Duration, repeatInterval: Duration, escalateAfter: Duration): LevelTiming {
   return { groupWait, groupInterval, repeatInterval, escalateAfter };
@@ -139,6 +181,7 @@ export const DEV: EnvironmentProfile = {
   thresholds: {
     latencyP95Seconds: 0.2, errorRatio: 0.001, availability: 0.999, throughputTargetRps: 500,
     cpuSaturation: 0.9, memorySaturation: 0.9, diskSaturation: 0.9,
+    anomalyScore: DEFAULT_ANOMALY_SCORE_THRESHOLD, anomalyZScore: 3, driftScore: DEFAULT_DRIFT_SCORE_THRESHOLD,
   },
   receivers: ['slack', 'webhook'],
   escalation: {
@@ -161,6 +204,7 @@ export const STAGING: EnvironmentProfile = {
   thresholds: {
     latencyP95Seconds: 0.2, errorRatio: 0.001, availability: 0.999, throughputTargetRps: 2000,
     cpuSaturation: 0.85, memorySaturation: 0.85, diskSaturation: 0.85,
+    anomalyScore: DEFAULT_ANOMALY_SCORE_THRESHOLD, anomalyZScore: 3, driftScore: DEFAULT_DRIFT_SCORE_THRESHOLD,
   },
   receivers: ['slack', 'email', 'discord', 'webhook'],
   escalation: {
@@ -183,6 +227,7 @@ export const PROD: EnvironmentProfile = {
   thresholds: {
     latencyP95Seconds: 0.2, errorRatio: 0.001, availability: 0.999, throughputTargetRps: 10000,
     cpuSaturation: 0.8, memorySaturation: 0.8, diskSaturation: 0.8,
+    anomalyScore: DEFAULT_ANOMALY_SCORE_THRESHOLD, anomalyZScore: 3, driftScore: DEFAULT_DRIFT_SCORE_THRESHOLD,
   },
   receivers: ['slack', 'email', 'pagerduty', 'discord', 'teams', 'webhook'],
   escalation: {

@@ -13,3 +13,4 @@ export * from './secret-ref';
 export * from './kube';
 export * from './network';
 export * from './matcher';
+export * from './metric-catalogue';

@@ -52,7 +52,7 @@ export interface GrafanaDashboardsProps {
   readonly dashboards?: ReadonlyArray<DashboardDefinition>;
   /** Datasource UIDs the dashboards query. @default - DEFAULT_DATASOURCE_UIDS ('prometheus', 'elasticsearch-audit') */
   readonly datasources?: DashboardDatasourceUids;
-  /** The environment: its thresholds (latency, error ratio, availability, throughput) colour the panels. @default - the dashboards' DEFAULT_THRESHOLDS */
+  /** The environment: its thresholds (latency, error ratio, availability, throughput, drift score, anomaly score and z-score) colour the panels. @default - the dashboards' DEFAULT_THRESHOLDS */
   readonly environment?: EnvironmentProfile;
   /** Threshold overrides, applied over the environment's. @default - none */
   readonly thresholds?: DashboardThresholds;
@@ -135,7 +135,10 @@ export class GrafanaDashboards extends Construct {
       tenant: tenant?.id,
       datasources: props.datasources,
       thresholds: {
-        ...(env ? { latencySloSeconds: env.latencyP95Seconds, errorRatio: env.errorRatio, uptimeTarget: env.availability, throughputTargetRps: env.throughputTargetRps } : {}),
+        ...(env ? {
+          latencySloSeconds: env.latencyP95Seconds, errorRatio: env.errorRatio, uptimeTarget: env.availability, throughputTargetRps: env.throughputTargetRps,
+          anomalyZscore: env.anomalyZScore, anomalyScore: env.anomalyScore, driftScore: env.driftScore,
+        } : {}),
         ...props.thresholds,
       },
     };

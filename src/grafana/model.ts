@@ -1,3 +1,4 @@
+import { DEFAULT_ANOMALY_SCORE_THRESHOLD, DEFAULT_DRIFT_SCORE_THRESHOLD } from '../core/environment';
 import { ValidationError } from '../core/errors';
 import { DNS_LABEL_ALLOWED } from '../core/validation';
 import { createHash } from 'node:crypto';
@@ -47,7 +48,7 @@ export interface DashboardThresholds {
   readonly throughputTargetRps?: number;
   /**
    * Drift score above which a feature counts as drifted.
-   * @default 0.2
+   * @default DEFAULT_DRIFT_SCORE_THRESHOLD (0.25, the built-in profiles' and the drift alert's)
    */
   readonly driftScore?: number;
   /**
@@ -55,6 +56,11 @@ export interface DashboardThresholds {
    * @default 3
    */
   readonly anomalyZscore?: number;
+  /**
+   * Isolation-forest anomaly score (0..1) at or above which a model counts as anomalous.
+   * @default DEFAULT_ANOMALY_SCORE_THRESHOLD (0.65, the anomaly job's default)
+   */
+  readonly anomalyScore?: number;
 }
 
 /** What every dashboard function takes. */
@@ -85,8 +91,9 @@ export const DEFAULT_THRESHOLDS: Required<DashboardThresholds> = {
   errorRatio: 0.001,
   uptimeTarget: 0.999,
   throughputTargetRps: 100,
-  driftScore: 0.2,
+  driftScore: DEFAULT_DRIFT_SCORE_THRESHOLD,
   anomalyZscore: 3,
+  anomalyScore: DEFAULT_ANOMALY_SCORE_THRESHOLD,
 };
 
 /** A {@link DashboardContext} with every default applied and every value checked. */
@@ -111,7 +118,7 @@ export function resolveDashboardContext(ctx: DashboardContext): ResolvedDashboar
     throw new ValidationError('DashboardContext', 'tenant', ctx.tenant, DNS_LABEL_ALLOWED);
   }
   const thresholds = { ...DEFAULT_THRESHOLDS, ...ctx.thresholds };
-  for (const field of ['errorRatio', 'uptimeTarget'] as const) {
+  for (const field of ['errorRatio', 'uptimeTarget', 'anomalyScore'] as const) {
     const v = thresholds[field];
     if (!(v > 0 && v < 1)) {
       throw new ValidationError('DashboardContext', `thresholds.${field}`, v, 'a ratio strictly between 0 and 1');

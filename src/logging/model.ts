@@ -1,7 +1,7 @@
 import { MANAGED_BY } from '../core/labels';
 import { createHash } from 'node:crypto';
 import type { estypes } from '@elastic/elasticsearch';
-import type { EnvironmentProfile } from '../core/environment';
+import { DEV, EnvironmentProfile, PROD, STAGING } from '../core/environment';
 import { APPLICATION_LOG_MAPPINGS, AUDIT_EVENT_MAPPINGS, TRACE_SERVICE_MAPPINGS, TRACE_SPAN_MAPPINGS } from './mappings';
 
 export { APPLICATION_LOG_MAPPINGS, AUDIT_EVENT_MAPPINGS, TRACE_SERVICE_MAPPINGS, TRACE_SPAN_MAPPINGS } from './mappings';
@@ -87,13 +87,13 @@ export function retentionDaysOf(profile: Pick<EnvironmentProfile, 'retention'>):
 }
 
 /**
- * Example retention per environment name, for using the model on its own. The construct does not use these: it
- * takes the retention of the `EnvironmentProfile` ({@link retentionDaysOf}).
+ * The retention of each built-in environment, for using the model on its own: read from the profiles
+ * (`DEV`, `STAGING`, `PROD`) through {@link retentionDaysOf}, so the model and the construct agree.
  */
 export const DEFAULT_RETENTION_DAYS: Readonly<Record<'dev' | 'staging' | 'prod', RetentionDays>> = {
-  dev: { app: 3, audit: 30, traces: 2 },
-  staging: { app: 7, audit: 90, traces: 7 },
-  prod: { app: 30, audit: 365, traces: 14 },
+  dev: retentionDaysOf(DEV),
+  staging: retentionDaysOf(STAGING),
+  prod: retentionDaysOf(PROD),
 };
 
 /** Default GDPR limits. */

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { Duration } from '../core/duration';
 import { ValidationError } from '../core/errors';
+import { MetricCatalogue } from '../core/metric-catalogue';
 import { validateDnsLabel, validateUrl } from '../core/validation';
 import { DriftMethod } from './drift-method';
 import {
@@ -92,6 +93,13 @@ export class MlDriftJob extends Construct {
     };
     // The program parses exactly this JSON; parsing it here rejects at synth what it would reject at run time.
     this.config = reanchor(this, () => parseDriftJobConfig(driftJobConfigToJson(draft)));
+    // A feature's metric is declared by the config that reads it: the application exposes it.
+    const catalogue = MetricCatalogue.of(this);
+    for (const f of this.config.features) {
+      if (f.metric === undefined) continue;
+      const read = f.kind === 'numeric' ? `${f.metric}_bucket` : f.metric;
+      catalogue.addApplicationMetric({ name: read, description: `feature ${f.name} of model ${props.model} (${f.kind}), read by the drift job` });
+    }
     const source = this.config.source;
     const urls: Array<[string, string]> = source.type === 'prometheus'
       ? [[props.source ? 'source.url' : 'prometheusUrl', source.url]]
@@ -122,7 +130,11 @@ export interface MlAnomalyJobProps extends MlJobPlatformProps, RuntimeJobSchedul
   readonly step?: Duration;
   /** Isolation forest parameters. @default - 100 trees of 256 points, seed 1 */
   readonly forest?: Partial<ForestSpec>;
-  /** Score at or above which a point is anomalous. @default 0.65 */
+  /**
+   * Score (0..1) at or above which a point is anomalous. `TenantMonitoringStack.addModel` passes the
+   * environment's `thresholds.anomalyScore`, which the alert and the dashboards read too.
+   * @default DEFAULT_ANOMALY_THRESHOLD (0.65)
+   */
   readonly threshold?: number;
 }
 

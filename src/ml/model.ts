@@ -1,4 +1,5 @@
 import { Duration } from '../core/duration';
+import { DEFAULT_ANOMALY_SCORE_THRESHOLD } from '../core/environment';
 import { validateDnsLabel, validateLabelName, validateMetricName, validatePromQL, validateUrl } from '../core/validation';
 import { DriftMethod, DriftMethodJson, FeatureKindName } from './drift-method';
 import { JsonFields, parseJsonText } from './json-fields';
@@ -153,8 +154,8 @@ export interface DriftJobConfig {
 export const DEFAULT_DRIFT_PUSH_JOB = 'ml-drift';
 /** Default Pushgateway job name of anomaly jobs. */
 export const DEFAULT_ANOMALY_PUSH_JOB = 'ml-anomaly';
-/** Default anomaly score at or above which a point is anomalous. */
-export const DEFAULT_ANOMALY_THRESHOLD = 0.65;
+/** Default anomaly score at or above which a point is anomalous: the built-in profiles' `thresholds.anomalyScore`. */
+export const DEFAULT_ANOMALY_THRESHOLD = DEFAULT_ANOMALY_SCORE_THRESHOLD;
 /** Default HTTP policy. */
 export const DEFAULT_HTTP_POLICY: HttpPolicy = { attempts: 3, backoffMs: 500, timeoutMs: 10000 };
 

@@ -15,7 +15,7 @@ import {
 import { AlertmanagerSpecAffinity } from '../../imports/alertmanager-monitoring.coreos.com';
 import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.com';
 import { PodMonitor } from '../../imports/podmonitor-monitoring.coreos.com';
-import { EnvironmentProfile } from '../core/environment';
+import { ControlPlaneComponent, EnvironmentProfile } from '../core/environment';
 import { ValidationError } from '../core/errors';
 import { Images } from '../core/images';
 import { COLLECT_LABELS, MONITORED_NAMESPACE_LABEL, recommendedLabels, selectorLabels, TENANT_LABEL } from '../core/labels';
@@ -33,6 +33,9 @@ import { ElasticsearchConnection } from '../logging/elastic-indices';
 import { ALL_TENANTS_AUDIT_STREAMS } from '../logging/model';
 import { SecretKeyRef } from '../core/secret-ref';
 import { unmountedAlertmanagerFile } from '../alerting/mounts';
+import { stringify } from 'yaml';
+import { CONTROL_PLANE_METRICS_PORTS, CONTROL_PLANE_SCRAPE_KEY, controlPlaneScrapeJobs, discoveredInKubeSystem } from '../prometheus/control-plane';
+import { scrapedControlPlane } from '../prometheus/packs/platform';
 
 /**
  * Problems with what the Alertmanager `<ns>/platform` would read: its Secrets must live in its
@@ -109,6 +112,8 @@ export const DEFAULT_SCRAPE_PORT = 'metrics';
 
 /** Alertmanager's cluster (gossip) port, TCP and UDP, between its replicas. */
 export const ALERTMANAGER_MESH_PORT = 9094;
+/** The Secret with the control-plane scrape jobs (`additionalScrapeConfigs`). */
+const CONTROL_PLANE_SCRAPE_SECRET = 'prometheus-control-plane-scrape';
 
 /** The Prometheus resources per environment size. */
 const PROMETHEUS_RESOURCES = { cpuRequest: '500m', memoryRequest: '2Gi', cpuLimit: '2', memoryLimit: '4Gi' };
@@ -119,7 +124,8 @@ const ALERTMANAGER_RESOURCES = { cpuRequest: '50m', memoryRequest: '128Mi', cpuL
  * Prometheus (tenant isolation through `enforcedNamespaceLabel`, selectors that pick up tenant
  * rules and monitors, per-tenant remote write with the tenant header), the Alertmanager that uses
  * the alert routing's Secret, Grafana, a Pushgateway, ServiceMonitors for its own components,
- * network policies, and PDBs and anti-affinity where replicas > 1.
+ * network policies, and PDBs and anti-affinity where replicas > 1. The control-plane components of
+ * `environment.scrapedControlPlane` get scrape jobs (and the platform rules their alerts).
  *
  * Tenants are registered with `addTenant()`: the platform then gets read-only service discovery
  * in the tenant's namespace (a Role, not a ClusterRole) and, with remote write, a queue that
@@ -271,6 +277,7 @@ export class MonitoringPlatform extends Construct {
 
   private createPrometheus(ns: string, env: EnvironmentProfile): string {
     const name = 'platform';
+    const controlPlane = scrapedControlPlane(env, this);
     const labels = recommendedLabels({ name: 'prometheus', component: 'metrics', instance: name });
     const sa = new WorkloadServiceAccount(this, 'PrometheusServiceAccount', { name: 'prometheus', namespace: ns, labels });
     new NamespacedGrant(this, 'PrometheusDiscovery', {
@@ -300,6 +307,7 @@ export class MonitoringPlatform extends Construct {
         { group: PrometheusSpecExcludedFromEnforcementGroup.MONITORING_PERIOD_COREOS_PERIOD_COM, resource: PrometheusSpecExcludedFromEnforcementResource.PROMETHEUSRULES, namespace: ns },
         { group: PrometheusSpecExcludedFromEnforcementGroup.MONITORING_PERIOD_COREOS_PERIOD_COM, resource: PrometheusSpecExcludedFromEnforcementResource.SERVICEMONITORS, namespace: ns },
       ],
+      additionalScrapeConfigs: controlPlane.length > 0 ? { name: CONTROL_PLANE_SCRAPE_SECRET, key: CONTROL_PLANE_SCRAPE_KEY } : undefined,
       ruleSelector: { matchLabels: COLLECT_LABELS },
       ruleNamespaceSelector: monitored,
       serviceMonitorSelector: { matchLabels: COLLECT_LABELS },
@@ -354,7 +362,38 @@ export class MonitoringPlatform extends Construct {
       spec: { selector: { matchLabels: labels }, endpoints: [{ port: 'web' }] },
     });
     if (replicas > 1) oneAtATimeBudget(this, 'PrometheusBudget', { name: 'prometheus', namespace: ns, labels, selector: podSelector });
+    if (controlPlane.length > 0) this.createControlPlaneScraping(ns, controlPlane, sa.name, podSelector);
     return sa.name;
+  }
+
+  /**
+   * Scrape jobs for the listed control-plane components: the additional scrape configuration
+   * Secret, pod discovery in `kube-system` (a Role there) and egress to the components' metrics
+   * ports. Reading `/metrics` also needs a cluster-scoped `nonResourceURLs` grant, left to the
+   * cluster's RBAC (see `EnvironmentProfile.scrapedControlPlane`).
+   */
+  private createControlPlaneScraping(ns: string, components: ReadonlyArray<ControlPlaneComponent>, serviceAccount: string, podSelector: Record<string, string>): void {
+    const labels = recommendedLabels({ name: 'prometheus', component: 'control-plane-scrape', instance: 'platform' });
+    new k8s.KubeSecret(this, 'ControlPlaneScrapeConfig', {
+      metadata: { name: CONTROL_PLANE_SCRAPE_SECRET, namespace: ns, labels },
+      stringData: { [CONTROL_PLANE_SCRAPE_KEY]: stringify(controlPlaneScrapeJobs(components), { lineWidth: 0 }) },
+    });
+    const discovered = components.filter(discoveredInKubeSystem);
+    if (discovered.length === 0) return;
+    new NamespacedGrant(this, 'ControlPlaneDiscovery', {
+      name: 'prometheus-control-plane-discovery', namespace: 'kube-system', labels,
+      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }],
+      serviceAccount: { name: serviceAccount, namespace: ns },
+    });
+    // The components run on the host network, so their addresses are node IPs: the rule names ports, not peers.
+    new k8s.KubeNetworkPolicy(this, 'AllowControlPlaneScrapeEgress', {
+      metadata: { name: 'allow-control-plane-scrape-egress', namespace: ns, labels },
+      spec: {
+        podSelector: { matchLabels: podSelector },
+        policyTypes: ['Egress'],
+        egress: [{ ports: discovered.map((c) => networkPort(CONTROL_PLANE_METRICS_PORTS[c])) }],
+      },
+    });
   }
 
   private renderTenantRelabeling(): PrometheusSpecScrapeClassesMetricRelabelings[] | undefined {

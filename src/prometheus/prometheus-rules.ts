@@ -1,10 +1,13 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { PrometheusRule, PrometheusRuleSpec, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrule-monitoring.coreos.com';
+import { ValidationError } from '../core/errors';
 import { COLLECT_LABELS, recommendedLabels } from '../core/labels';
+import { MetricCatalogue } from '../core/metric-catalogue';
 import { objectName } from '../core/naming';
 import { validateDnsLabel, validateDnsSubdomain } from '../core/validation';
 import { isAlertRule, RenderedGroup, renderRuleGroup, RuleGroup, validateRuleGroups } from './model';
+import { listMetricNames } from './tenant-matcher';
 
 /** Properties of `PrometheusRules`. */
 export interface PrometheusRulesProps {
@@ -55,6 +58,8 @@ export class PrometheusRules extends Construct {
     this.ruleLabels = props.ruleLabels ?? {};
     this.name = validateDnsSubdomain(props.name ?? objectName([props.tenant ?? '', id.toLowerCase()]), this, 'name');
     for (const g of props.groups ?? []) this.addGroup(g);
+    // Whole-tree check: a rule added anywhere in the app may record what these rules read.
+    this.node.addValidation({ validate: () => this.unproducedMetrics() });
 
     new PrometheusRule(this, 'Resource', {
       metadata: {
@@ -76,11 +81,26 @@ export class PrometheusRules extends Construct {
     const rendered = renderRuleGroup(group, this.groups.length, { tenant: this.tenant, commonLabels: this.ruleLabels, location: this });
     this.groups.push(group);
     this.rendered.push(rendered);
+    const catalogue = MetricCatalogue.of(this);
+    for (const r of group.rules) if (!isAlertRule(r)) catalogue.addRecordedMetric(r.record);
   }
 
   /** The rule groups, rendered in the upstream format (what `promtool check rules` reads). */
   public renderGroups(): RenderedGroup[] {
     return [...this.rendered];
+  }
+
+  /**
+   * Every metric a rule reads must be produced: by the app's metric catalogue (exporters, jobs,
+   * the application convention, metrics added with `addApplicationMetric`) or by a recording rule.
+   */
+  private unproducedMetrics(): string[] {
+    const catalogue = MetricCatalogue.of(this);
+    return this.rendered.flatMap((g, gi) => g.rules.flatMap((r, ri) => listMetricNames(r.expr)
+      .filter((metric) => !catalogue.isProduced(metric))
+      .map((metric) => new ValidationError(this, `groups[${gi}](${g.name}).rules[${ri}].expr`, metric,
+        'a metric of the metric catalogue, one recorded by a rule of the app, or one added with MetricCatalogue.of(app).addApplicationMetric()',
+        `read by ${r.alert !== undefined ? `alert ${r.alert}` : `recording rule ${r.record}`} of PrometheusRule ${this.namespace}/${this.name}; nothing produces it`).message)));
   }
 
   /** Names of every alert in these rules. */

@@ -1,6 +1,7 @@
 import { Duration } from '../core/duration';
 import { EnvironmentProfile } from '../core/environment';
 import { ErrorLocation, ValidationError } from '../core/errors';
+import { APPLICATION_METRICS as A, HTTP_REQUEST_DURATION_HISTOGRAM } from '../core/metric-catalogue';
 import { validateDnsLabel, validatePromQL } from '../core/validation';
 import { AlertRule, RecordingRule, RuleGroup, Severity } from './model';
 import { AlertThresholdTable } from './overrides';
@@ -231,13 +232,13 @@ export function defaultTenantSlos(profile: EnvironmentProfile): Slo[] {
       name: 'api-errors',
       description: `At most ${num(t.errorRatio * 100)} % of API requests fail with a 5xx`,
       objective: 1 - t.errorRatio,
-      sli: Sli.errorRatio({ errors: 'http_requests_total{code=~"5.."}', total: 'http_requests_total' }),
+      sli: Sli.errorRatio({ errors: `${A.httpRequests}{code=~"5.."}`, total: A.httpRequests }),
     },
     {
       name: 'api-latency',
       description: `95 % of API requests complete within ${num(t.latencyP95Seconds * 1000)} ms (p95)`,
       objective: 0.95,
-      sli: Sli.latency({ histogram: 'http_request_duration_seconds', thresholdSeconds: t.latencyP95Seconds }),
+      sli: Sli.latency({ histogram: HTTP_REQUEST_DURATION_HISTOGRAM, thresholdSeconds: t.latencyP95Seconds }),
     },
     {
       name: 'uptime',
@@ -264,7 +265,7 @@ export function capacityRuleGroup(profile: EnvironmentProfile, options: PackOpti
     name: 'capacity',
     rules: [withLinks({
       alert: 'TenantThroughputNearCapacity',
-      expr: `sum by (tenant) (rate(http_requests_total[5m])) > ${num(ratio * target)}`,
+      expr: `sum by (tenant) (rate(${A.httpRequests}[5m])) > ${num(ratio * target)}`,
       for: holdFor(options, 'TenantThroughputNearCapacity', options.capacity?.for ?? Duration.minutes(10)),
       severity: 'warning',
       summary: 'Tenant {{ $labels.tenant }} runs near its throughput capacity',

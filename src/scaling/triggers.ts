@@ -1,5 +1,6 @@
 import { SecretKeyRef } from '../core/secret-ref';
 import { Duration } from '../core/duration';
+import { RECORDED_METRICS } from '../core/metric-catalogue';
 
 /** A Kubernetes quantity (`'500m'`, `'2'`, `'10k'`) or a plain positive number. */
 export type MetricQuantity = string | number;
@@ -72,8 +73,11 @@ export interface PrometheusTriggerOptions {
 
 /** Options of `ScalingTrigger.requestRateForecast` (predictive scaling, KEDA). */
 export interface RequestRateForecastOptions {
-  /** A per-second request-rate series, e.g. the recording rule `tenant:http_requests:rate5m`. */
-  readonly metric: string;
+  /**
+   * A per-second request-rate series from the metric catalogue (or one added to it).
+   * @default RECORDED_METRICS.httpRequestsRate5m (`tenant:http_requests:rate5m`, recorded by the application pack)
+   */
+  readonly metric?: string;
   /** Extra label matches on `metric`, e.g. `{ service: 'api' }`. @default - none */
   readonly matchers?: Readonly<Record<string, string>>;
   /** Requests per second one replica serves at the desired load. Must be > 0. */
@@ -117,6 +121,7 @@ export interface PrometheusTriggerSpec extends PrometheusTriggerOptions {
 /** Predictive trigger data. */
 export interface ForecastTriggerSpec extends RequestRateForecastOptions {
   readonly type: 'forecast';
+  readonly metric: string;
 }
 
 /** The data of any trigger, discriminated by `type`. */
@@ -183,7 +188,8 @@ export class ScalingTrigger {
    * the present load needs.
    */
   public static requestRateForecast(options: RequestRateForecastOptions): ScalingTrigger {
-    return new ScalingTrigger({ type: 'forecast', ...options }, `ScalingTrigger.requestRateForecast(${JSON.stringify(options.metric)})`);
+    const metric = options.metric ?? RECORDED_METRICS.httpRequestsRate5m;
+    return new ScalingTrigger({ type: 'forecast', ...options, metric }, `ScalingTrigger.requestRateForecast(${JSON.stringify(metric)})`);
   }
 
   private constructor(

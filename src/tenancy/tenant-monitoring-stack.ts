@@ -5,6 +5,7 @@ import { EnvironmentProfile } from '../core/environment';
 import { COLLECT_LABELS, recommendedLabels, TENANT_LABEL } from '../core/labels';
 import { ResolvedTenant, resolveTenant, TenantSpec } from '../core/tenant';
 import { ValidationError } from '../core/errors';
+import { ApplicationMetric, MetricCatalogue } from '../core/metric-catalogue';
 import { validateDnsLabel, validateUrl } from '../core/validation';
 import { tenantDatasourceUid } from '../grafana/datasources';
 import { GrafanaDashboards } from '../grafana/grafana-dashboards';
@@ -85,6 +86,12 @@ export interface TenantMonitoringStackProps {
   readonly models?: ReadonlyArray<TenantModel>;
   /** The Pushgateway the ML jobs push to. @default - `http://pushgateway.<monitoringNamespace>.svc:9091` */
   readonly pushgatewayUrl?: string;
+  /**
+   * Metrics of the tenant's own applications, outside the documented convention, that its rules,
+   * dashboards or autoscalers read: added to the app's `MetricCatalogue`, so synth accepts them.
+   * @default - none (only the catalogue's metrics)
+   */
+  readonly applicationMetrics?: ReadonlyArray<ApplicationMetric>;
 }
 
 /**
@@ -122,6 +129,7 @@ export class TenantMonitoringStack extends Construct {
       throw new ValidationError(this, 'tenant.id', this.tenant.id, `a tenant id other than the monitoring namespace "${monitoringNamespace}"`);
     }
     this.monitoringNamespace = monitoringNamespace;
+    for (const m of props.applicationMetrics ?? []) MetricCatalogue.of(this).addApplicationMetric(m);
     this.prometheusUrl = props.prometheusUrl ? validateUrl(props.prometheusUrl, this, 'prometheusUrl') : `http://prometheus.${monitoringNamespace}.svc:9090`;
     this.pushgatewayUrl = props.pushgatewayUrl ? validateUrl(props.pushgatewayUrl, this, 'pushgatewayUrl') : `http://pushgateway.${monitoringNamespace}.svc:9091`;
     const environmentLabels = { environment: props.environment.name };
@@ -192,7 +200,10 @@ export class TenantMonitoringStack extends Construct {
   public addModel(model: TenantModel): { drift: MlDriftJob; anomaly?: MlAnomalyJob } {
     const platform = { tenant: this.tenant.id, namespace: this.monitoringNamespace, prometheusUrl: this.prometheusUrl, pushgatewayUrl: this.pushgatewayUrl };
     const drift = new MlDriftJob(this, `Drift-${model.name}`, { ...model.drift, ...platform, model: model.name });
-    const anomaly = model.anomaly ? new MlAnomalyJob(this, `Anomaly-${model.name}`, { ...model.anomaly, ...platform, model: model.name }) : undefined;
+    // The job flags points at the threshold the alert and the dashboards read, unless the model sets its own.
+    const anomaly = model.anomaly
+      ? new MlAnomalyJob(this, `Anomaly-${model.name}`, { threshold: this.environment.thresholds.anomalyScore, ...model.anomaly, ...platform, model: model.name })
+      : undefined;
     return { drift, anomaly };
   }
 

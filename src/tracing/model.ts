@@ -1,5 +1,6 @@
 import { parse, stringify } from 'yaml';
 import { Images } from '../core/images';
+import { DEV, PROD, STAGING } from '../core/environment';
 
 /**
  * Jaeger v2 collector model: the configuration of the OpenTelemetry-Collector based `jaegertracing/jaeger` 2.x
@@ -108,8 +109,15 @@ export interface JaegerCollectorSpec {
   readonly samplingStrategiesPath?: string;
 }
 
-/** Default sampling probability per environment: everything in development, a tenth in production. */
-export const DEFAULT_SAMPLING_PROBABILITY: Readonly<Record<'dev' | 'staging' | 'prod', number>> = { dev: 1, staging: 0.5, prod: 0.1 };
+/**
+ * Default sampling probability of each built-in environment: the profiles' `traceSamplingRate`
+ * (`DEV`, `STAGING`, `PROD`), so the model and the constructs read one number.
+ */
+export const DEFAULT_SAMPLING_PROBABILITY: Readonly<Record<'dev' | 'staging' | 'prod', number>> = {
+  dev: DEV.traceSamplingRate,
+  staging: STAGING.traceSamplingRate,
+  prod: PROD.traceSamplingRate,
+};
 
 /** A Jaeger v2 / OpenTelemetry Collector configuration document. */
 export interface JaegerConfig {

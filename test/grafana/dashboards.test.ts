@@ -63,8 +63,7 @@ describe('every dashboard query', () => {
     // Every selector names its metric, so nothing escapes the check above.
     const anonymous = built.flatMap((b) => listDashboardQueries(b.dashboard)).filter((q) => listSelectors(q.expr).some((s) => s.metric === undefined));
     expect(anonymous).toEqual([]);
-    // The catalogue has no stale entries: every listed metric is read by some dashboard.
-    expect([...known].filter((m) => !read.has(m))).toEqual([]);
+    // Stale catalogue entries are checked over every reader (rules, dashboards, autoscalers, jobs) in test/wiring.
   });
 
   test('no metric is both recorded by a rule and documented as an exporter metric', () => {

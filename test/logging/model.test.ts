@@ -12,6 +12,7 @@ import {
   TEMPLATE_PRIORITY,
 } from '../../src/logging/model';
 import { traceIndexPrefix } from '../../src/tracing/model';
+import { DEV, PROD, STAGING } from '../../src/core/environment';
 
 const spec: ElasticIndicesSpec = {
   environment: 'prod',
@@ -37,8 +38,8 @@ describe('buildIndexSetupPlan', () => {
 
   test('takes retention from the environment and lets a tenant override it', () => {
     const deleteAfter = (name: string): string | undefined => find('ilm_policy', name).request.policy?.phases.delete?.min_age as string | undefined;
-    expect([deleteAfter('tm-acme-app'), deleteAfter('tm-acme-audit'), deleteAfter('tm-acme-traces')]).toEqual(['30d', '365d', '14d']);
-    expect([deleteAfter('tm-globex-app'), deleteAfter('tm-globex-audit'), deleteAfter('tm-globex-traces')]).toEqual(['7d', '180d', '14d']);
+    expect([deleteAfter('tm-acme-app'), deleteAfter('tm-acme-audit'), deleteAfter('tm-acme-traces')]).toEqual(['30d', '365d', '7d']);
+    expect([deleteAfter('tm-globex-app'), deleteAfter('tm-globex-audit'), deleteAfter('tm-globex-traces')]).toEqual(['7d', '180d', '7d']);
   });
 
   test('rolls data streams over in the hot phase, but not the daily Jaeger indices', () => {
@@ -116,5 +117,15 @@ describe('GDPR and input checks', () => {
     ['on an unknown step kind', '{"version":1,"steps":[{"kind":"index","request":{"name":"x"}}]}', /^plan step 0: kind must be ilm_policy, component_template, index_template or data_stream, with a request naming the object$/],
   ])('parseIndexSetupPlan fails %s', (_, text, message) => {
     expect(() => parseIndexSetupPlan(text)).toThrow(message);
+  });
+});
+
+describe('DEFAULT_RETENTION_DAYS', () => {
+  test('is the retention of the built-in profiles', () => {
+    expect(DEFAULT_RETENTION_DAYS).toEqual({
+      dev: { app: DEV.retention.logsDays, audit: DEV.retention.auditDays, traces: DEV.retention.tracesDays },
+      staging: { app: STAGING.retention.logsDays, audit: STAGING.retention.auditDays, traces: STAGING.retention.tracesDays },
+      prod: { app: PROD.retention.logsDays, audit: PROD.retention.auditDays, traces: PROD.retention.tracesDays },
+    });
   });
 });

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { App, Chart } from 'cdk8s';
 import { stringify } from 'yaml';
 import { Duration } from '../../src/core/duration';
-import { PROD } from '../../src/core/environment';
+import { CONTROL_PLANE_COMPONENTS, PROD } from '../../src/core/environment';
 import { AlertRule, isAlertRule, RenderedGroup, renderRuleGroups, RuleGroup } from '../../src/prometheus/model';
 import { AlertOverrideLayers, AlertOverrides, mergeAlertOverrides } from '../../src/prometheus/overrides';
 import {
@@ -148,24 +148,43 @@ describe('per-alert overrides', () => {
   });
 });
 
-describe('managed control planes', () => {
+describe('control-plane alerts follow what the platform scrapes', () => {
   const names = (profile = PROD): string[] => alertsOf(platformRuleGroups(profile)).map((a) => a.alert);
   const CONTROL_PLANE = ['KubeApiserverErrorRate', 'KubeApiserverLatencyHigh', 'EtcdNoLeader', 'KubeSchedulerDown', 'KubeControllerManagerDown'];
 
-  test('a self-managed control plane gets every control-plane alert', () => {
-    expect(names()).toEqual(['PlatformComponentDown', ...CONTROL_PLANE]);
+  test('a profile that scrapes no control-plane component gets no control-plane alert', () => {
+    expect(PROD.scrapedControlPlane).toBeUndefined();
+    expect(names()).toEqual(['PlatformComponentDown']);
   });
 
-  test.each(['eks', 'gke', 'aks'] as const)('%s drops etcd, scheduler and controller-manager alerts and keeps the API server\'s', (managed) => {
-    expect(names({ ...PROD, managedControlPlane: managed })).toEqual(['PlatformComponentDown', 'KubeApiserverErrorRate', 'KubeApiserverLatencyHigh']);
+  test('each scraped component brings its alerts, in a fixed order', () => {
+    expect(names({ ...PROD, scrapedControlPlane: [...CONTROL_PLANE_COMPONENTS].reverse() })).toEqual(['PlatformComponentDown', ...CONTROL_PLANE]);
+    expect(names({ ...PROD, scrapedControlPlane: ['kube-scheduler'] })).toEqual(['PlatformComponentDown', 'KubeSchedulerDown']);
+    expect(names({ ...PROD, scrapedControlPlane: ['apiserver', 'kube-controller-manager'] })).toEqual(['PlatformComponentDown', 'KubeApiserverErrorRate', 'KubeApiserverLatencyHigh', 'KubeControllerManagerDown']);
   });
 
-  test('an override of a dropped alert is accepted and has nothing to change', () => {
-    expect(names({ ...PROD, managedControlPlane: 'eks' })).toEqual(alertsOf(platformRuleGroups({ ...PROD, managedControlPlane: 'eks' }, { alertOverrides: { EtcdNoLeader: { severity: 'warning' } } })).map((a) => a.alert));
+  test.each(['eks', 'gke', 'aks'] as const)('%s may scrape the API server', (managed) => {
+    expect(names({ ...PROD, managedControlPlane: managed, scrapedControlPlane: ['apiserver'] })).toEqual(['PlatformComponentDown', 'KubeApiserverErrorRate', 'KubeApiserverLatencyHigh']);
+  });
+
+  test('an override of an alert left out is accepted and has nothing to change', () => {
+    expect(names()).toEqual(alertsOf(platformRuleGroups(PROD, { alertOverrides: { EtcdNoLeader: { severity: 'warning' } } })).map((a) => a.alert));
   });
 
   test('fails for an unknown managed service', () => {
     expect(() => platformRuleGroups({ ...PROD, managedControlPlane: 'openshift' as 'eks' })).toThrow('<packs>: profile.managedControlPlane: got "openshift"; allowed: eks, gke, aks');
+  });
+
+  test('fails for a component a managed control plane keeps out of reach', () => {
+    expect(() => platformRuleGroups({ ...PROD, managedControlPlane: 'eks', scrapedControlPlane: ['apiserver', 'kube-scheduler'] })).toThrow(
+      '<packs>: profile.scrapedControlPlane[1]: got "kube-scheduler"; allowed: apiserver (eks runs etcd, kube-scheduler, kube-controller-manager out of reach)');
+  });
+
+  test('fails for an unknown or repeated component', () => {
+    expect(() => platformRuleGroups({ ...PROD, scrapedControlPlane: ['kube-proxy' as 'etcd'] })).toThrow(
+      '<packs>: profile.scrapedControlPlane[0]: got "kube-proxy"; allowed: apiserver, etcd, kube-scheduler, kube-controller-manager');
+    expect(() => platformRuleGroups({ ...PROD, scrapedControlPlane: ['etcd', 'etcd'] })).toThrow(
+      '<packs>: profile.scrapedControlPlane[1]: got "etcd"; allowed: each component once');
   });
 
   test('fails for a platform override naming an alert the platform does not have', () => {
@@ -201,8 +220,9 @@ describe('overrides in promtool', () => {
     promql_expr_test: [{ expr: 'count(ALERTS{alertname="TenantHighErrorRate", alertstate="firing"})', eval_time: '15m', exp_samples: yes ? [{ labels: '{}', value: 1 }] : [] }],
   });
 
-  test('the default threshold (5 %) fires at 10 % errors and not at 3 %', () => {
-    expect(promtool(render({}), [fires(100, true), fires(30, false)])).toContain('SUCCESS');
+  test('the default threshold, the profile\'s error ratio (0.1 %), fires at 0.5 % errors and not at 0.05 %', () => {
+    expect(PROD.thresholds.errorRatio).toBe(0.001);
+    expect(promtool(render({}), [fires(5, true), fires(0.5, false)])).toContain('SUCCESS');
   });
 
   test('an overridden threshold of 2 % fires at 3 % errors; one of 20 % stays silent at 10 %', () => {

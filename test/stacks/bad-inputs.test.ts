@@ -13,6 +13,7 @@ import { App } from 'cdk8s';
 import { AlertRouting } from '../../src/alerting/alert-routing';
 import { Receiver } from '../../src/alerting/receivers';
 import { SecretKeyRef } from '../../src/core/secret-ref';
+import { MetricCatalogue } from '../../src/core/metric-catalogue';
 import { Scalable } from '../../src/scaling/scalable';
 
 const tenant: TenantSpec = { id: 'acme', contacts: { team: 'acme' } };
@@ -23,6 +24,8 @@ const alert: AlertRule = {
 /** The index of the first user group: after the baseline and the default rule packs. */
 const N = baselineRuleGroups().length + defaultTenantRuleGroups(DEV, 'acme').length;
 const group = (rules: RuleGroup['rules'], name = 'custom'): RuleGroup => ({ name, rules });
+
+const PRODUCED = 'a metric of the metric catalogue, one recorded by a rule of the app, or one added with MetricCatalogue.of(app).addApplicationMetric()';
 
 /** A bad input: props for one tenant stack and the exact error synth must report. */
 type Case = [description: string, props: Partial<TenantMonitoringStackProps>, message: string];
@@ -76,6 +79,10 @@ const cases: Case[] = [
     `dev/acme/Rules: groups[${N}](custom).rules[0].expr: got "up{tenant=\\"globex\\"} == 0" (selector up{tenant="globex"} already constrains 'tenant'); allowed: selectors without a 'tenant' matcher, or with exactly tenant="acme"`],
   ['an empty rule group', { ruleGroups: [group([])] },
     `dev/acme/Rules: groups[${N}].rules: got []; allowed: at least one rule`],
+  ['a rule that reads a metric nobody produces', { ruleGroups: [group([{ ...alert, expr: 'rate(nonexistent_metric_total[5m]) > 0' }])] },
+    `dev/acme/Rules: groups[${N}](custom).rules[0].expr: got "nonexistent_metric_total" (read by alert ApiDown of PrometheusRule acme/tenant-rules; nothing produces it); allowed: ${PRODUCED}`],
+  ['a recording rule that reads a metric nobody produces', { ruleGroups: [group([{ record: 'tenant:orders:rate5m', expr: 'sum(rate(checkout_orders_total[5m]))' }])] },
+    `dev/acme/Rules: groups[${N}](custom).rules[0].expr: got "checkout_orders_total" (read by recording rule tenant:orders:rate5m of PrometheusRule acme/tenant-rules; nothing produces it); allowed: ${PRODUCED}`],
 ];
 
 function freshOutputDir(): string {
@@ -124,6 +131,27 @@ describe('bad input fails synth with the construct path, the field and what is a
     const outputDir = freshOutputDir();
     expect(() => synthToDirectory(outputDir, [{ name: 'dev', build }])).toThrow(message);
     expect(fs.existsSync(outputDir)).toBe(false);
+  });
+
+  test('a rule on an application metric of the tenant\'s own passes once the metric is added to the catalogue', () => {
+    const rules = [group([{ record: 'tenant:orders:rate5m', expr: 'sum(rate(checkout_orders_total[5m]))' }, { ...alert, expr: 'tenant:orders:rate5m == 0' }])];
+    const viaProp = (app: App) => new TenantMonitoringStack(new Chart(app, 'dev'), 'acme', {
+      tenant, environment: DEV, ruleGroups: rules, applicationMetrics: [{ name: 'checkout_orders_total', description: 'orders placed' }],
+    });
+    const viaCatalogue = (app: App) => {
+      MetricCatalogue.of(app).addApplicationMetric({ name: 'checkout_orders_total', description: 'orders placed' });
+      new TenantMonitoringStack(new Chart(app, 'dev'), 'acme', { tenant, environment: DEV, ruleGroups: rules });
+    };
+    for (const build of [viaProp, viaCatalogue]) {
+      const outputDir = freshOutputDir();
+      synthToDirectory(outputDir, [{ name: 'dev', build }]);
+      expect(fs.readdirSync(path.join(outputDir, 'dev')).length).toBeGreaterThan(0);
+    }
+  });
+
+  test('fails an application metric with a malformed name', () => {
+    expect(() => MetricCatalogue.of(new App()).addApplicationMetric({ name: 'checkout orders', description: 'x' })).toThrow(
+      'MetricCatalogue: addApplicationMetric.name: got "checkout orders"; allowed: a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)');
   });
 
   test('fails an unknown MONITORING_ENV without writing anything', () => {

@@ -1,4 +1,5 @@
 import { parse, stringify } from 'yaml';
+import { DEV, PROD, STAGING } from '../../src/core/environment';
 import {
   buildJaegerConfig,
   buildSamplingStrategies,
@@ -103,10 +104,14 @@ describe('validateJaegerConfig', () => {
 describe('sampling strategies', () => {
   test('are probabilistic, lower in prod, and never sample health probes', () => {
     const prod = JSON.parse(renderSamplingStrategies(buildSamplingStrategies(spec.sampling))) as ReturnType<typeof buildSamplingStrategies>;
-    expect(prod.default_strategy).toMatchObject({ type: 'probabilistic', param: 0.1 });
+    expect(prod.default_strategy).toMatchObject({ type: 'probabilistic', param: PROD.traceSamplingRate });
     expect(prod.default_strategy.operation_strategies.map((o) => [o.operation, o.param])).toEqual([['/healthz', 0], ['/readyz', 0], ['/livez', 0], ['/metrics', 0]]);
     expect(prod.service_strategies).toEqual([{ service: 'checkout', type: 'probabilistic', param: 0.5 }]);
     expect(DEFAULT_SAMPLING_PROBABILITY.prod).toBeLessThan(DEFAULT_SAMPLING_PROBABILITY.staging);
     expect(DEFAULT_SAMPLING_PROBABILITY.staging).toBeLessThan(DEFAULT_SAMPLING_PROBABILITY.dev);
+  });
+
+  test('the default probabilities are the profiles\' traceSamplingRate', () => {
+    expect(DEFAULT_SAMPLING_PROBABILITY).toEqual({ dev: DEV.traceSamplingRate, staging: STAGING.traceSamplingRate, prod: PROD.traceSamplingRate });
   });
 });

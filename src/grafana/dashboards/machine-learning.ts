@@ -55,7 +55,7 @@ export function machineLearningDashboard(ctx: DashboardContext): Dashboard {
       queries: [{ expr: 'max(ml_anomaly_score)' }],
       unit: 'short',
       span: 6,
-      thresholds: badAbove(t.anomalyZscore),
+      thresholds: badAbove(t.anomalyScore),
     })
     .row('Prediction quality and training')
     .timeseries({

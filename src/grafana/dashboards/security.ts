@@ -54,7 +54,7 @@ export function securityDashboard(ctx: DashboardContext): Dashboard {
     .timeseries({
       title: 'Anomalies (z-score)',
       description: 'Deviation of each watched series from its recent behaviour, in standard deviations.',
-      queries: [{ expr: 'max by (series) (abs(tenant:anomaly_zscore))', legend: '{{series}}' }],
+      queries: [{ expr: 'max by (series) (abs(tenant:key_series:zscore))', legend: '{{series}}' }],
       unit: 'short',
       thresholds: badAbove(t.anomalyZscore),
     })

@@ -1,5 +1,6 @@
 import { Duration } from '../../core/duration';
 import { EnvironmentProfile } from '../../core/environment';
+import { APPLICATION_METRICS as A, RECORDED_METRICS as R } from '../../core/metric-catalogue';
 import { RuleGroup } from '../model';
 import { AlertThresholdTable } from '../overrides';
 import { buildPack, num, PackBuildOptions, withLinks } from './common';
@@ -33,24 +34,24 @@ function buildBusiness(p: BusinessPackParams, options: BusinessPackOptions): Rul
   return [{
     name: 'business',
     rules: [
-      { record: 'tenant:business_conversion:ratio_rate1h', expr: 'sum by (tenant) (rate(business_conversions_total[1h])) / sum by (tenant) (rate(business_sessions_total[1h]))' },
+      { record: R.conversionsRatio1h, expr: `sum by (tenant) (rate(${A.conversions}[1h])) / sum by (tenant) (rate(${A.sessions}[1h]))` },
       withLinks({
         alert: 'BusinessActiveUsersDrop',
-        expr: `sum by (tenant) (business_active_users) < ${num(p.activeUsersDropRatio ?? 0.5)} * sum by (tenant) (business_active_users offset 1w)`,
+        expr: `sum by (tenant) (${A.activeUsers}) < ${num(p.activeUsersDropRatio ?? 0.5)} * sum by (tenant) (${A.activeUsers} offset 1w)`,
         for: Duration.minutes(30), severity: 'warning',
         summary: 'Active users of {{ $labels.tenant }} dropped against last week',
         description: `Active users are below ${num((p.activeUsersDropRatio ?? 0.5) * 100)} % of the same time last week.`,
       }, options),
       withLinks({
         alert: 'BusinessConversionRateDrop',
-        expr: `tenant:business_conversion:ratio_rate1h < ${num(p.conversionDropRatio ?? 0.7)} * (tenant:business_conversion:ratio_rate1h offset 1w)`,
+        expr: `${R.conversionsRatio1h} < ${num(p.conversionDropRatio ?? 0.7)} * (${R.conversionsRatio1h} offset 1w)`,
         for: Duration.minutes(30), severity: 'warning',
         summary: 'Conversion rate of {{ $labels.tenant }} dropped against the same hour last week',
         description: `The hourly conversion rate is below ${num((p.conversionDropRatio ?? 0.7) * 100)} % of the same hour last week.`,
       }, options),
       withLinks({
         alert: 'BusinessCostPerRequestHigh',
-        expr: `sum by (tenant) (rate(business_cost_total[1h])) / sum by (tenant) (rate(http_requests_total[1h])) > ${num(p.maxCostPerRequest ?? 0.01)}`,
+        expr: `sum by (tenant) (rate(${A.cost}[1h])) / sum by (tenant) (rate(${A.httpRequests}[1h])) > ${num(p.maxCostPerRequest ?? 0.01)}`,
         for: Duration.hours(1), severity: 'warning',
         summary: 'Each request of {{ $labels.tenant }} costs more than planned',
         description: `The cost per request over the last hour is above ${num(p.maxCostPerRequest ?? 0.01)}.`,

@@ -1,6 +1,6 @@
 import { Duration } from '../../core/duration';
-import { EnvironmentProfile, ManagedControlPlane } from '../../core/environment';
-import { ValidationError } from '../../core/errors';
+import { CONTROL_PLANE_COMPONENTS, ControlPlaneComponent, EnvironmentProfile, ManagedControlPlane } from '../../core/environment';
+import { ErrorLocation, ValidationError } from '../../core/errors';
 import { isAlertRule, RuleGroup } from '../model';
 import { AlertThresholdTable } from '../overrides';
 import { buildPack, durationWords, holdFor, num, PackBuildOptions, withLinks } from './common';
@@ -35,34 +35,62 @@ export const PLATFORM_ALERT_THRESHOLDS = {
 /** Options of the platform pack. */
 export type PlatformPackOptions = PackBuildOptions<PlatformPackParams, typeof PLATFORM_ALERT_THRESHOLDS>;
 
-/**
- * The control-plane alerts each managed service cannot serve: its provider runs etcd, the
- * scheduler and the controller manager out of reach of the cluster's Prometheus (so their
- * `absent()` alerts would fire for ever). The API server's metrics stay readable through the
- * `kubernetes` Service, so its alerts are kept.
- */
-export const MANAGED_CONTROL_PLANE_DROPPED_ALERTS: Readonly<Record<ManagedControlPlane, ReadonlyArray<string>>> = {
-  eks: ['EtcdNoLeader', 'KubeSchedulerDown', 'KubeControllerManagerDown'],
-  gke: ['EtcdNoLeader', 'KubeSchedulerDown', 'KubeControllerManagerDown'],
-  aks: ['EtcdNoLeader', 'KubeSchedulerDown', 'KubeControllerManagerDown'],
+/** The alerts that watch each control-plane component: they exist only while the platform scrapes it. */
+export const CONTROL_PLANE_ALERTS: Readonly<Record<ControlPlaneComponent, ReadonlyArray<string>>> = {
+  'apiserver': ['KubeApiserverErrorRate', 'KubeApiserverLatencyHigh'],
+  'etcd': ['EtcdNoLeader'],
+  'kube-scheduler': ['KubeSchedulerDown'],
+  'kube-controller-manager': ['KubeControllerManagerDown'],
 };
+
+/**
+ * The control-plane components each managed service runs out of reach of the cluster's
+ * Prometheus. The API server's metrics stay readable through the `kubernetes` Service.
+ */
+export const MANAGED_CONTROL_PLANE_UNREACHABLE: Readonly<Record<ManagedControlPlane, ReadonlyArray<ControlPlaneComponent>>> = {
+  eks: ['etcd', 'kube-scheduler', 'kube-controller-manager'],
+  gke: ['etcd', 'kube-scheduler', 'kube-controller-manager'],
+  aks: ['etcd', 'kube-scheduler', 'kube-controller-manager'],
+};
+
+/**
+ * The control-plane components the platform scrapes (`profile.scrapedControlPlane`), checked:
+ * known names, each once, and none that the managed control plane (`profile.managedControlPlane`)
+ * keeps out of reach.
+ */
+export function scrapedControlPlane(profile: EnvironmentProfile, location: ErrorLocation = '<packs>'): ControlPlaneComponent[] {
+  const managed = profile.managedControlPlane;
+  if (managed !== undefined && !Object.prototype.hasOwnProperty.call(MANAGED_CONTROL_PLANE_UNREACHABLE, managed)) {
+    throw new ValidationError(location, 'profile.managedControlPlane', managed, Object.keys(MANAGED_CONTROL_PLANE_UNREACHABLE).join(', '));
+  }
+  const unreachable = managed ? MANAGED_CONTROL_PLANE_UNREACHABLE[managed] : [];
+  const reachable = CONTROL_PLANE_COMPONENTS.filter((c) => !unreachable.includes(c));
+  const listed = profile.scrapedControlPlane ?? [];
+  listed.forEach((c, i) => {
+    const field = `profile.scrapedControlPlane[${i}]`;
+    if (!reachable.includes(c)) {
+      const why = managed && CONTROL_PLANE_COMPONENTS.includes(c) ? ` (${managed} runs ${unreachable.join(', ')} out of reach)` : '';
+      throw new ValidationError(location, field, c, `${reachable.join(', ')}${why}`);
+    }
+    if (listed.indexOf(c) !== i) throw new ValidationError(location, field, c, 'each component once');
+  });
+  // In the order of CONTROL_PLANE_COMPONENTS, so the output does not depend on how the list is written.
+  return CONTROL_PLANE_COMPONENTS.filter((c) => listed.includes(c));
+}
 
 /**
  * The platform rule group `platform` (not tenant-scoped):
  * - `PlatformComponentDown{component}` when every instance of a shared component is down; the
  *   routing's inhibit rule mutes the alerts that carry the same `component` label while it fires;
- * - the control plane: API server error rate and latency, etcd without a leader, scheduler and
- *   controller manager down. On a managed control plane (`profile.managedControlPlane`) the alerts
- *   of `MANAGED_CONTROL_PLANE_DROPPED_ALERTS` are left out.
+ * - the control plane, for the components the platform scrapes (`profile.scrapedControlPlane`,
+ *   see {@link CONTROL_PLANE_ALERTS}): API server error rate and latency, etcd without a leader,
+ *   scheduler and controller manager down. A component nobody scrapes gets no alert.
  */
 export function platformPack(profile: EnvironmentProfile, options: PlatformPackOptions = {}): RuleGroup[] {
-  const managed = profile.managedControlPlane;
-  if (managed !== undefined && !Object.prototype.hasOwnProperty.call(MANAGED_CONTROL_PLANE_DROPPED_ALERTS, managed)) {
-    throw new ValidationError('<packs>', 'profile.managedControlPlane', managed, Object.keys(MANAGED_CONTROL_PLANE_DROPPED_ALERTS).join(', '));
-  }
-  const dropped = managed ? MANAGED_CONTROL_PLANE_DROPPED_ALERTS[managed] : [];
+  const scraped = scrapedControlPlane(profile);
+  const left = CONTROL_PLANE_COMPONENTS.filter((c) => !scraped.includes(c)).flatMap((c) => CONTROL_PLANE_ALERTS[c]);
   return buildPack(PLATFORM_ALERT_THRESHOLDS, options, (p) => buildPlatform(p, options))
-    .map((g) => ({ ...g, rules: g.rules.filter((r) => !isAlertRule(r) || !dropped.includes(r.alert)) }))
+    .map((g) => ({ ...g, rules: g.rules.filter((r) => !isAlertRule(r) || !left.includes(r.alert)) }))
     .filter((g) => g.rules.length > 0);
 }
 

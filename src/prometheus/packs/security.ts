@@ -1,5 +1,6 @@
 import { Duration } from '../../core/duration';
 import { EnvironmentProfile } from '../../core/environment';
+import { APPLICATION_METRICS as A, AUTH_FAILURE_RESULT, RECORDED_METRICS as R } from '../../core/metric-catalogue';
 import { RuleGroup } from '../model';
 import { AlertThresholdTable } from '../overrides';
 import { buildPack, num, PackBuildOptions, withLinks } from './common';
@@ -33,24 +34,24 @@ function buildSecurity(p: SecurityPackParams, options: SecurityPackOptions): Rul
   return [{
     name: 'security',
     rules: [
-      { record: 'tenant:http_denied:ratio_rate5m', expr: 'sum by (tenant) (rate(http_requests_total{code=~"401|403"}[5m])) / sum by (tenant) (rate(http_requests_total[5m]))' },
+      { record: R.httpDeniedRatio5m, expr: `sum by (tenant) (rate(${A.httpRequests}{code=~"401|403"}[5m])) / sum by (tenant) (rate(${A.httpRequests}[5m]))` },
       withLinks({
         alert: 'SecurityAuthFailureBurst',
-        expr: `sum by (tenant) (increase(auth_failures_total[5m])) > ${num(p.authFailuresPer5m ?? 100)}`,
+        expr: `sum by (tenant) (increase(${A.authAttempts}{result="${AUTH_FAILURE_RESULT}"}[5m])) > ${num(p.authFailuresPer5m ?? 100)}`,
         severity: 'warning',
         summary: 'Burst of authentication failures at {{ $labels.tenant }}',
         description: `More than ${num(p.authFailuresPer5m ?? 100)} authentication failures in 5 minutes: credential stuffing or a broken client.`,
       }, options),
       withLinks({
         alert: 'SecurityDeniedRequestsAnomaly',
-        expr: `tenant:http_denied:ratio_rate5m > 3 * avg_over_time(tenant:http_denied:ratio_rate5m[1d]) and tenant:http_denied:ratio_rate5m > ${num(p.deniedRatio ?? 0.05)}`,
+        expr: `${R.httpDeniedRatio5m} > 3 * avg_over_time(${R.httpDeniedRatio5m}[1d]) and ${R.httpDeniedRatio5m} > ${num(p.deniedRatio ?? 0.05)}`,
         for: Duration.minutes(5), severity: 'warning',
         summary: 'Unusually many 401/403 answers at {{ $labels.tenant }}',
         description: `The share of 401/403 answers is above ${num((p.deniedRatio ?? 0.05) * 100)} % and three times its daily average.`,
       }, options),
       withLinks({
         alert: 'SecurityRequestFlood',
-        expr: `sum by (tenant, namespace, source_ip) (rate(http_requests_by_source_total[1m])) > ${num(p.floodRpsPerSource ?? 100)}`,
+        expr: `sum by (tenant, namespace, source_ip) (rate(${A.httpRequestsBySource}[1m])) > ${num(p.floodRpsPerSource ?? 100)}`,
         for: Duration.minutes(2), severity: 'critical',
         labels: { remediation_action: 'block-ip' },
         summary: 'Request flood from {{ $labels.source_ip }} against {{ $labels.tenant }}',

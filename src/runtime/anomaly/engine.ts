@@ -1,3 +1,4 @@
+import { ANOMALY_JOB_METRICS as N } from '../../core/metric-catalogue';
 import { allInOrder } from '../drift/load';
 import { AnomalyJobConfig } from '../../ml/model';
 import { IsolationForest } from '../stats/isolation-forest';
@@ -132,18 +133,18 @@ export function anomalyMetrics(report: AnomalyReport, finishedAtMs: number): Met
   const labels = { tenant: report.tenant, model: report.model };
   const one = (name: string, help: string, value: number): MetricFamily => ({ name, help, samples: [{ labels, value }] });
   return [
-    one('ml_anomaly_score', 'Isolation-forest anomaly score of the most recent point (0..1; near 1 is anomalous).', report.latestScore),
-    one('ml_anomaly_score_max', 'Highest anomaly score in the scoring window.', report.maxScore),
-    one('ml_anomaly_threshold', 'Score at or above which a point counts as anomalous.', report.threshold),
-    one('ml_anomaly_detected', '1 when the most recent point scores at or above the threshold, else 0.', report.anomalyDetected ? 1 : 0),
+    one(N.score, 'Isolation-forest anomaly score of the most recent point (0..1; near 1 is anomalous).', report.latestScore),
+    one(N.scoreMax, 'Highest anomaly score in the scoring window.', report.maxScore),
+    one(N.threshold, 'Score at or above which a point counts as anomalous.', report.threshold),
+    one(N.detected, '1 when the most recent point scores at or above the threshold, else 0.', report.anomalyDetected ? 1 : 0),
     {
-      name: 'ml_anomaly_points',
+      name: N.points,
       help: 'Points used per set: training (forest fit) and scored (scoring window).',
       samples: [
         { labels: { ...labels, set: 'training' }, value: report.trainingPoints },
         { labels: { ...labels, set: 'scored' }, value: report.scored.length },
       ],
     },
-    one('ml_anomaly_last_success_timestamp_seconds', 'Unix time of the last successful anomaly run.', finishedAtMs / 1000),
+    one(N.lastSuccess, 'Unix time of the last successful anomaly run.', finishedAtMs / 1000),
   ];
 }

@@ -1,3 +1,4 @@
+import { DRIFT_JOB_METRICS as D } from '../../core/metric-catalogue';
 import { DriftLevel, DriftMethod, DriftMethodName } from '../../ml/drift-method';
 import { DriftJobConfig, FeatureSpec, methodsFor } from '../../ml/model';
 import { alignCategories, total } from '../stats/histogram';
@@ -165,20 +166,20 @@ export function driftMetrics(report: DriftReport, finishedAtMs: number): MetricF
       }),
     );
   return [
-    { name: 'ml_drift_score', help: 'Drift score per feature and method: KS statistic D, PSI, or Jensen-Shannon distance (base 2).', samples: perMethod((_, r) => r.score) },
-    { name: 'ml_drift_p_value', help: 'Two-sided p-value of the two-sample Kolmogorov-Smirnov test.', samples: perMethod((_, r) => r.pValue) },
-    { name: 'ml_drift_threshold', help: 'Detection threshold per feature and method (for ks: the significance level of the p-value).', samples: perMethod((_, r) => r.threshold) },
-    { name: 'ml_drift_detected', help: '1 when the method detects drift on the feature (alert level), else 0.', samples: perMethod((_, r) => (r.level === 'alert' ? 1 : 0)) },
-    { name: 'ml_drift_warning', help: '1 when the score is at or above the warning level (PSI warn; alert level for the other methods), else 0.', samples: perMethod((_, r) => (r.level === 'ok' ? 0 : 1)) },
+    { name: D.score, help: 'Drift score per feature and method: KS statistic D, PSI, or Jensen-Shannon distance (base 2).', samples: perMethod((_, r) => r.score) },
+    { name: D.pValue, help: 'Two-sided p-value of the two-sample Kolmogorov-Smirnov test.', samples: perMethod((_, r) => r.pValue) },
+    { name: D.threshold, help: 'Detection threshold per feature and method (for ks: the significance level of the p-value).', samples: perMethod((_, r) => r.threshold) },
+    { name: D.detected, help: '1 when the method detects drift on the feature (alert level), else 0.', samples: perMethod((_, r) => (r.level === 'alert' ? 1 : 0)) },
+    { name: D.warning, help: '1 when the score is at or above the warning level (PSI warn; alert level for the other methods), else 0.', samples: perMethod((_, r) => (r.level === 'ok' ? 0 : 1)) },
     {
-      name: 'ml_drift_samples',
+      name: D.samples,
       help: 'Observations per feature and window.',
       samples: report.features.flatMap((f) => [
         { labels: { ...base, feature: f.name, window: 'reference' }, value: f.referenceCount },
         { labels: { ...base, feature: f.name, window: 'current' }, value: f.currentCount },
       ]),
     },
-    { name: 'ml_drift_features_drifted', help: 'Number of features with drift detected by at least one method.', samples: [{ labels: base, value: report.driftedFeatures.length }] },
-    { name: 'ml_drift_last_success_timestamp_seconds', help: 'Unix time of the last successful drift run.', samples: [{ labels: base, value: finishedAtMs / 1000 }] },
+    { name: D.featuresDrifted, help: 'Number of features with drift detected by at least one method.', samples: [{ labels: base, value: report.driftedFeatures.length }] },
+    { name: D.lastSuccess, help: 'Unix time of the last successful drift run.', samples: [{ labels: base, value: finishedAtMs / 1000 }] },
   ];
 }

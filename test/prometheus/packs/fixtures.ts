@@ -73,7 +73,8 @@ export const ALERT_FIXTURES: Readonly<Record<string, AlertFixture>> = {
   // application
   TenantHighErrorRate: fixture('10m',
     [s(`http_requests_total{${T}, code="500"}`, '0+60x30'), s(`http_requests_total{${T}, code="200"}`, '0+540x30')], [{ tenant: 'acme' }],
-    [s(`http_requests_total{${T}, code="500"}`, '0+6x30'), s(`http_requests_total{${T}, code="200"}`, '0+594x30')]),
+    // 0.05 % of requests fail: under the profile's 0.1 % error ratio.
+    [s(`http_requests_total{${T}, code="500"}`, '0+0.3x30'), s(`http_requests_total{${T}, code="200"}`, '0+599.7x30')]),
   TenantHighLatency: fixture('15m',
     [s(`http_request_duration_seconds_bucket{${T}, le="0.1"}`, '0+10x30'), s(`http_request_duration_seconds_bucket{${T}, le="0.5"}`, '0+100x30'), s(`http_request_duration_seconds_bucket{${T}, le="+Inf"}`, '0+100x30')],
     [{ tenant: 'acme' }],
@@ -99,20 +100,24 @@ export const ALERT_FIXTURES: Readonly<Record<string, AlertFixture>> = {
     [s(`ml_missing_features_total{${MODEL}}`, '0+6x30'), s(`ml_predictions_total{${MODEL}}`, '0+600x30')]),
   MlAnomalyScoreSustained: fixture('20m', [s(`ml_anomaly_score{${MODEL}}`, '0.9x30')], [modelLabels], [s(`ml_anomaly_score{${MODEL}}`, '0.5x30')]),
   // business (a week of history, sampled every 10 minutes)
-  BusinessActiveUsersDrop: fixture('169h', [s(`business_active_users{${T}}`, '1000x1008 400x6')], [{ tenant: 'acme' }],
-    [s(`business_active_users{${T}}`, '1000x1014')], '10m', '10m'),
+  BusinessActiveUsersDrop: fixture('169h', [s(`app_active_users{${T}}`, '1000x1008 400x6')], [{ tenant: 'acme' }],
+    [s(`app_active_users{${T}}`, '1000x1014')], '10m', '10m'),
   BusinessConversionRateDrop: fixture('170h',
-    [s(`business_sessions_total{${T}}`, '0+6000x1020'), s(`business_conversions_total{${T}}`, '0+600x1008 604920+120x11')], [{ tenant: 'acme' }],
-    [s(`business_sessions_total{${T}}`, '0+6000x1020'), s(`business_conversions_total{${T}}`, '0+600x1020')], '10m', '10m'),
+    [s(`app_sessions_total{${T}}`, '0+6000x1020'), s(`app_conversions_total{${T}}`, '0+600x1008 604920+120x11')], [{ tenant: 'acme' }],
+    [s(`app_sessions_total{${T}}`, '0+6000x1020'), s(`app_conversions_total{${T}}`, '0+600x1020')], '10m', '10m'),
   BusinessCostPerRequestHigh: fixture('90m',
-    [s(`business_cost_total{${T}}`, '0+600x20'), s(`http_requests_total{${T}, code="200"}`, '0+6000x20')], [{ tenant: 'acme' }],
-    [s(`business_cost_total{${T}}`, '0+6x20'), s(`http_requests_total{${T}, code="200"}`, '0+6000x20')], '10m', '10m'),
+    [s(`app_cost_total{${T}}`, '0+600x20'), s(`http_requests_total{${T}, code="200"}`, '0+6000x20')], [{ tenant: 'acme' }],
+    [s(`app_cost_total{${T}}`, '0+6x20'), s(`http_requests_total{${T}, code="200"}`, '0+6000x20')], '10m', '10m'),
   // security
-  SecurityAuthFailureBurst: fixture('10m', [s(`auth_failures_total{${T}}`, '0+50x20')], [{ tenant: 'acme' }], [s(`auth_failures_total{${T}}`, '0+5x20')]),
+  SecurityAuthFailureBurst: fixture('10m',
+    [s(`auth_attempts_total{${T}, result="failure"}`, '0+50x20'), s(`auth_attempts_total{${T}, result="success"}`, '0+500x20')], [{ tenant: 'acme' }],
+    // Many successful logins and few failures stay silent: only result="failure" counts.
+    [s(`auth_attempts_total{${T}, result="failure"}`, '0+5x20'), s(`auth_attempts_total{${T}, result="success"}`, '0+500x20')]),
   SecurityDeniedRequestsAnomaly: fixture('80m',
     [s(`http_requests_total{${T}, code="200"}`, '0+600x120'), s(`http_requests_total{${T}, code="401"}`, '0+6x60 480+120x59')], [{ tenant: 'acme' }],
     [s(`http_requests_total{${T}, code="200"}`, '0+600x120'), s(`http_requests_total{${T}, code="401"}`, '0+6x120')]),
-  // sampled every 30 s like the deployed scrapes: Prometheus 3's left-open rate(…[1m]) sees no rate in 1 m samples
+  // Samples every 30s: the rule's rate over [1m] needs two samples in the window, and Prometheus 3
+  // range selectors leave out the sample at the window's start.
   SecurityRequestFlood: fixture('5m',
     [s(`http_requests_by_source_total{${T}, namespace="acme", source_ip="203.0.113.7"}`, '0+4500x20')], [{ tenant: 'acme', namespace: 'acme', source_ip: '203.0.113.7' }],
     [s(`http_requests_by_source_total{${T}, namespace="acme", source_ip="203.0.113.7"}`, '0+300x20')], '30s'),

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PROD } from '../../../src/core/environment';
+import { CONTROL_PLANE_COMPONENTS, PROD } from '../../../src/core/environment';
 import { isAlertRule, renderRuleGroups } from '../../../src/prometheus/model';
 import { DEFAULT_RUNBOOK_BASE_URL, defaultTenantRuleGroups, platformRuleGroups } from '../../../src/prometheus/packs';
 import { selectorLabelValues } from '../../../src/prometheus/tenant-matcher';
@@ -9,7 +9,8 @@ import { ALERT_FIXTURES } from './fixtures';
 import { AlertTestCase, runPromtool } from './promtool';
 
 const tenantGroups = defaultTenantRuleGroups(PROD, 'acme');
-const groups = [...renderRuleGroups([...baselineRuleGroups(), ...tenantGroups], { tenant: 'acme' }), ...renderRuleGroups(platformRuleGroups(PROD))];
+// The platform scrapes every control-plane component here, so each control-plane alert is tested too.
+const groups = [...renderRuleGroups([...baselineRuleGroups(), ...tenantGroups], { tenant: 'acme' }), ...renderRuleGroups(platformRuleGroups({ ...PROD, scrapedControlPlane: CONTROL_PLANE_COMPONENTS }))];
 const alerts = groups.flatMap((g) => g.rules.filter((r) => r.alert !== undefined));
 
 describe('rule packs', () => {
@@ -53,6 +54,19 @@ describe('rule packs', () => {
     const rule = custom.flatMap((g) => g.rules).filter(isAlertRule).find((r) => r.alert === 'TenantHighErrorRate');
     expect(rule?.expr).toBe('tenant:http_errors:ratio_rate5m > 0.02');
     expect(rule?.runbookUrl).toBe('https://wiki.example.com/runbooks/TenantHighErrorRate.md');
+  });
+
+  test('the anomaly alert reads the profile\'s anomaly score threshold, on the score\'s 0..1 scale', () => {
+    const rule = (profile = PROD) => defaultTenantRuleGroups(profile, 'acme').flatMap((g) => g.rules).filter(isAlertRule).find((r) => r.alert === 'MlAnomalyScoreSustained');
+    expect(rule()?.expr).toBe(`ml_anomaly_score >= ${PROD.thresholds.anomalyScore}`);
+    expect(rule({ ...PROD, thresholds: { ...PROD.thresholds, anomalyScore: 0.9 } })?.expr).toBe('ml_anomaly_score >= 0.9');
+  });
+
+  test('fails an anomaly score threshold off the 0..1 scale', () => {
+    expect(() => defaultTenantRuleGroups({ ...PROD, thresholds: { ...PROD.thresholds, anomalyScore: 3 } }, 'acme')).toThrow(
+      '<packs>: profile.thresholds.anomalyScore: got 3; allowed: a score above 0 and at most 1 (the isolation-forest scale of ml_anomaly_score)');
+    expect(() => defaultTenantRuleGroups(PROD, 'acme', { alertOverrides: { tenant: { MlAnomalyScoreSustained: { thresholds: { anomalyScoreThreshold: 3 } } } } })).toThrow(
+      'alertOverrides.tenant.MlAnomalyScoreSustained.thresholds.anomalyScoreThreshold: got 3; allowed: a ratio above 0 and at most 1');
   });
 
   // One promtool run per group: each run evaluates only the rules its alerts need.
