@@ -17,6 +17,11 @@ import { DEFAULT_LABELS, JobTemplate, PolicyError, RemediationPolicy, Remediatio
 
 /** Where the controller reads its policy. */
 export const REMEDIATION_POLICY_PATH = '/etc/remediation/policy.yaml';
+/**
+ * Where the controller keeps its write-ahead journal (an emptyDir: it outlives a crashed or
+ * OOM-killed container, which restarts in the same pod).
+ */
+export const REMEDIATION_STATE_DIRECTORY = '/var/lib/remediation';
 /** Where the controller reads the bearer token Alertmanager must send. */
 export const REMEDIATION_TOKEN_DIRECTORY = '/var/run/secrets/remediation';
 
@@ -125,7 +130,7 @@ export class RemediationController extends Construct {
     new k8s.KubeDeployment(this, 'Resource', {
       metadata: { name, namespace: ns, labels },
       spec: {
-        // One replica: deduplication and cooldowns are in memory (docs/guide/remediation.md).
+        // One replica: deduplication and cooldowns belong to one journal (docs/guide/remediation.md).
         replicas: 1,
         strategy: { type: 'Recreate' },
         selector: { matchLabels: selector },
@@ -139,7 +144,7 @@ export class RemediationController extends Construct {
             containers: [secureContainer({
               name: 'controller',
               image: props.image ?? Images.runtime(),
-              args: ['remediation', '--policy', REMEDIATION_POLICY_PATH, '--token-file', `${REMEDIATION_TOKEN_DIRECTORY}/${props.token.key}`, '--port', '8080'],
+              args: ['remediation', '--policy', REMEDIATION_POLICY_PATH, '--token-file', `${REMEDIATION_TOKEN_DIRECTORY}/${props.token.key}`, '--port', '8080', '--state-dir', REMEDIATION_STATE_DIRECTORY],
               env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
               ports: [{ name: 'http', port: 8080 }],
               resources: SMALL_RESOURCES,
@@ -149,6 +154,7 @@ export class RemediationController extends Construct {
                 { name: 'policy', mountPath: '/etc/remediation', readOnly: true },
                 { name: 'token', mountPath: REMEDIATION_TOKEN_DIRECTORY, readOnly: true },
                 { name: 'tmp', mountPath: '/tmp' },
+                { name: 'state', mountPath: REMEDIATION_STATE_DIRECTORY },
               ],
               location: this,
             })],
@@ -156,6 +162,7 @@ export class RemediationController extends Construct {
               { name: 'policy', configMap: { name: `${name}-policy` } },
               { name: 'token', secret: { secretName: props.token.name, items: [{ key: props.token.key, path: props.token.key }] } },
               { name: 'tmp', emptyDir: {} },
+              { name: 'state', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
             ],
           }),
         },

@@ -37,7 +37,9 @@ describe('RemediationController', () => {
     const spec = deployment.spec as Spec;
     expect(spec.replicas).toBe(1);
     expect(spec.strategy).toEqual({ type: 'Recreate' });
-    expect(spec.template.spec.containers[0].args).toEqual(['remediation', '--policy', '/etc/remediation/policy.yaml', '--token-file', '/var/run/secrets/remediation/token', '--port', '8080']);
+    expect(spec.template.spec.containers[0].args).toEqual(['remediation', '--policy', '/etc/remediation/policy.yaml', '--token-file', '/var/run/secrets/remediation/token', '--port', '8080', '--state-dir', '/var/lib/remediation']);
+    expect(spec.template.spec.volumes).toContainEqual({ name: 'state', emptyDir: { sizeLimit: '64Mi' } });
+    expect(spec.template.spec.containers[0].volumeMounts).toContainEqual({ name: 'state', mountPath: '/var/lib/remediation' });
     expect(spec.template.spec.volumes).toContainEqual({ name: 'token', secret: { secretName: 'remediation-webhook-token', items: [{ key: 'token', path: 'token' }] } });
     expect(spec.template.spec.containers[0].readinessProbe.httpGet.path).toBe('/readyz');
   });

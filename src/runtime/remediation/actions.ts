@@ -4,6 +4,7 @@
 import { RemediationAction, RemediationPolicy, ScaleAction, WorkloadTarget } from '../../remediation/policy';
 import { ClusterApi, ClusterError, RetryOptions, asClusterError, withRetry } from './cluster';
 import { Decision } from './engine';
+import { PlannedWrite } from './journal';
 import { EventSubject, RESTARTED_AT_ANNOTATION, blockNetworkPolicy, blockPolicyName, jobFromTemplate, jobName } from './manifests';
 
 /** How an action ended. */
@@ -59,6 +60,32 @@ export interface ActionRunnerOptions {
   readonly retry?: RetryOptions;
   /** Clock. @default () => new Date() */
   readonly now?: () => Date;
+  /**
+   * Called with each planned write before it is sent (the controller journals and audits it
+   * there); a throw aborts the action before anything is written. @default - nothing
+   */
+  readonly beforeWrite?: (d: Decision, write: PlannedWrite) => void;
+}
+
+/** The object a planned write changes or creates, for the audit Event of a reconciled intent. */
+export function writeSubject(w: PlannedWrite): EventSubject {
+  switch (w.op) {
+    case 'restart':
+    case 'scale':
+      return { apiVersion: 'apps/v1', kind: w.workload.kind, namespace: w.workload.namespace, name: w.workload.name };
+    case 'create-networkpolicy':
+      return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', namespace: w.namespace, name: w.name };
+    case 'create-job':
+      return { apiVersion: 'batch/v1', kind: 'Job', namespace: w.namespace, name: w.name };
+  }
+}
+
+/** How the reconciliation of an unfinished intent ended. */
+export interface ReconcileOutcome {
+  /** `success`: the write is (now) applied; `abandoned`: the target changed since, so it was not repeated; `failure`: the API refused. */
+  readonly result: 'success' | 'abandoned' | 'failure';
+  readonly detail: string;
+  readonly permanent: boolean;
 }
 
 /** Runs actions against a `ClusterApi`. */
@@ -89,43 +116,99 @@ export class ActionRunner {
     }
   }
 
+  /**
+   * Finish a journalled write whose outcome was never recorded (the process died after the intent).
+   * Restarts and creates are sent again unchanged (a no-op when the first try was applied); a scale
+   * is written only when the replicas are still those it was computed from, and is never computed
+   * again: finding its target means it was applied, finding anything else means someone else has
+   * changed the workload since, and the intent is abandoned rather than fought over.
+   */
+  async reconcile(write: PlannedWrite): Promise<ReconcileOutcome> {
+    const retry = this.options.retry;
+    try {
+      if (write.op === 'scale') {
+        const r = await withRetry(async () => {
+          const state = await this.cluster.readScale(write.workload);
+          if (state.replicas === write.to) return 'applied' as const;
+          if (state.replicas !== write.from) return state.replicas;
+          await this.cluster.writeScale(write.workload, write.to, state.resourceVersion);
+          return 'written' as const;
+        }, retry);
+        if (typeof r.value === 'number') return { result: 'abandoned', detail: `replicas are ${r.value}, neither ${write.from} nor ${write.to}; not scaling again`, permanent: true };
+        return { result: 'success', detail: `replicas ${write.from} -> ${write.to} (${r.value === 'applied' ? 'found applied' : 'written on reconcile'})`, permanent: false };
+      }
+      await withRetry(() => this.apply(write), retry);
+      return { result: 'success', detail: `${write.op} ${writeSubject(write).name} applied (idempotent resend)`, permanent: false };
+    } catch (e) {
+      const err = asClusterError(e);
+      return { result: 'failure', detail: `reconcile ${write.op} failed: ${err.message}`, permanent: !err.retriable };
+    }
+  }
+
+  /** Send a planned write once; a create that finds its object (409) has already been applied. */
+  private async apply(write: PlannedWrite): Promise<boolean> {
+    switch (write.op) {
+      case 'restart':
+        await this.cluster.patchPodTemplateAnnotations(write.workload, write.annotations);
+        return false;
+      case 'scale':
+        throw new Error('scale writes are guarded by resourceVersion; see scale()');
+      case 'create-networkpolicy':
+        return createIdempotent(() => this.cluster.createNetworkPolicy(write.namespace, write.manifest));
+      case 'create-job':
+        return createIdempotent(() => this.cluster.createJob(write.namespace, write.manifest));
+    }
+  }
+
+  private announce(d: Decision, write: PlannedWrite): void {
+    this.options.beforeWrite?.(d, write);
+  }
+
   private async execute(d: Decision, action: RemediationAction): Promise<{ detail: string; tries: number; changed: boolean }> {
     const retry = this.options.retry;
     const target = d.target;
     if (action.type === 'run-job') {
       if (target?.kind !== 'namespace') throw new Error('run-job needs a namespace target');
+      const name = jobName(action.template, d.key);
       const manifest = jobFromTemplate(target.namespace, action.template, this.policy.jobTemplates[action.template], d.key, d.alert.labels);
-      const r = await withRetry(() => createIdempotent(() => this.cluster.createJob(target.namespace, manifest)), retry);
-      return { detail: `created job ${jobName(action.template, d.key)}${r.value ? ' (already existed)' : ''}`, tries: r.tries, changed: true };
+      const write: PlannedWrite = { op: 'create-job', namespace: target.namespace, name, manifest };
+      this.announce(d, write);
+      const r = await withRetry(() => this.apply(write), retry);
+      return { detail: `created job ${name}${r.value ? ' (already existed)' : ''}`, tries: r.tries, changed: true };
     }
     if (target?.kind !== 'workload') throw new Error(`${action.type} needs a workload target`);
     const w = target.workload;
     switch (action.type) {
       case 'restart': {
-        // A fixed value per decision makes a retried patch a no-op for the rollout.
+        // A fixed value per decision makes a retried (or reconciled) patch a no-op for the rollout.
         const stamp = this.now().toISOString();
-        const r = await withRetry(() => this.cluster.patchPodTemplateAnnotations(w, { [RESTARTED_AT_ANNOTATION]: stamp }), retry);
+        const write: PlannedWrite = { op: 'restart', workload: w, annotations: { [RESTARTED_AT_ANNOTATION]: stamp } };
+        this.announce(d, write);
+        const r = await withRetry(() => this.apply(write), retry);
         return { detail: `set ${RESTARTED_AT_ANNOTATION}=${stamp}`, tries: r.tries, changed: true };
       }
       case 'scale':
-        return this.scale(w, action);
+        return this.scale(d, w, action);
       case 'block-ip': {
         const ip = d.sourceIp ?? '';
         const selector = (await withRetry(() => this.cluster.readPodSelector(w), retry)).value;
         if (Object.keys(selector).length === 0) throw new ClusterError(422, `${w.kind} ${w.name} has no spec.selector.matchLabels; refusing to block for the whole namespace`);
         const manifest = blockNetworkPolicy(w, selector, ip, action, this.now());
-        const r = await withRetry(() => createIdempotent(() => this.cluster.createNetworkPolicy(w.namespace, manifest)), retry);
-        return { detail: `networkpolicy ${blockPolicyName(w, ip)} blocks ${ip} for ${action.expirySeconds}s${r.value ? ' (already existed)' : ''}`, tries: r.tries, changed: true };
+        const name = blockPolicyName(w, ip);
+        const write: PlannedWrite = { op: 'create-networkpolicy', namespace: w.namespace, name, manifest };
+        this.announce(d, write);
+        const r = await withRetry(() => this.apply(write), retry);
+        return { detail: `networkpolicy ${name} blocks ${ip} for ${action.expirySeconds}s${r.value ? ' (already existed)' : ''}`, tries: r.tries, changed: true };
       }
     }
   }
 
   /**
-   * Read `/scale`, compute the replicas, write them guarded by resourceVersion; on 409 read again.
-   * After a write whose fate is unknown (timeout, 5xx), finding the replicas we wrote means it was
-   * applied: computing again from them would scale twice.
+   * Read `/scale`, compute the replicas, announce the write, send it guarded by resourceVersion; on
+   * 409 read again. After a write whose fate is unknown (timeout, 5xx), finding the replicas we
+   * wrote means it was applied: computing again from them would scale twice.
    */
-  private async scale(w: WorkloadTarget, action: ScaleAction): Promise<{ detail: string; tries: number; changed: boolean }> {
+  private async scale(d: Decision, w: WorkloadTarget, action: ScaleAction): Promise<{ detail: string; tries: number; changed: boolean }> {
     const hpas = (await withRetry(() => this.cluster.listAutoscalers(w.namespace), this.options.retry)).value;
     const hpa = hpas.find((h) => h.targetKind === w.kind && h.targetName === w.name);
     let written: number | undefined;
@@ -136,6 +219,7 @@ export class ActionRunner {
       from = state.replicas;
       const want = desiredReplicas(action, state.replicas, hpa);
       if (want === state.replicas) return undefined;
+      this.announce(d, { op: 'scale', workload: w, from: state.replicas, to: want });
       try {
         await this.cluster.writeScale(w, want, state.resourceVersion);
       } catch (e) {

@@ -3,11 +3,12 @@
  * audit record for every decision.
  */
 import { RemediationPolicy } from '../../remediation/policy';
-import { ActionOutcome, ActionRunner, eventSubject } from './actions';
+import { ActionOutcome, ActionRunner, eventSubject, writeSubject } from './actions';
 import { AuditLog, EventRecorder, RemediationMetrics } from './audit';
 import { ClusterApi, RetryOptions, withRetry } from './cluster';
 import { DedupStore } from './dedup';
 import { Decision, DecisionEngine, DecisionName } from './engine';
+import { IntentRecord, Journal, PlannedWrite } from './journal';
 import { EXPIRES_AT_ANNOTATION, OWNED_SELECTOR } from './manifests';
 import { WebhookPayload } from './webhook';
 
@@ -27,6 +28,26 @@ export interface ControllerOptions {
   readonly dedup?: DedupStore;
   /** Name reported in Events (`reportingInstance`). @default 'remediation-controller' */
   readonly instance?: string;
+  /**
+   * Write-ahead journal: every write is journalled (flushed) and audited before it is sent, and
+   * `recover()` rebuilds the bookkeeping from it after a restart.
+   * @default - bookkeeping in memory only; a restart may act again on alerts it already handled
+   */
+  readonly journal?: Journal;
+}
+
+/** A short, log-friendly description of a planned write (the journal holds the whole write). */
+export function describeWrite(w: PlannedWrite): Readonly<Record<string, unknown>> {
+  switch (w.op) {
+    case 'restart':
+      return { op: w.op, target: `${w.workload.kind}/${w.workload.namespace}/${w.workload.name}`, annotations: w.annotations };
+    case 'scale':
+      return { op: w.op, target: `${w.workload.kind}/${w.workload.namespace}/${w.workload.name}`, from: w.from, to: w.to };
+    case 'create-networkpolicy':
+      return { op: w.op, target: `NetworkPolicy/${w.namespace}/${w.name}` };
+    case 'create-job':
+      return { op: w.op, target: `Job/${w.namespace}/${w.name}` };
+  }
 }
 
 /** The short summary returned to Alertmanager for each alert. */
@@ -57,12 +78,13 @@ export class RemediationController {
   private readonly runner: ActionRunner;
   private readonly events: EventRecorder;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly journalled = new Set<string>();
 
   constructor(private readonly options: ControllerOptions) {
     this.metrics = options.metrics ?? new RemediationMetrics(true);
     this.log = options.log ?? new AuditLog();
     this.engine = new DecisionEngine(options.policy, { ...(options.dryRun !== undefined ? { dryRun: options.dryRun } : {}), ...(options.dedup ? { dedup: options.dedup } : {}) });
-    this.runner = new ActionRunner(options.cluster, options.policy, { ...(options.retry ? { retry: options.retry } : {}) });
+    this.runner = new ActionRunner(options.cluster, options.policy, { ...(options.retry ? { retry: options.retry } : {}), beforeWrite: (d, w) => this.recordIntent(d, w) });
     this.events = new EventRecorder(options.cluster, this.metrics, this.log, options.instance ?? 'remediation-controller', options.retry);
   }
 
@@ -79,6 +101,30 @@ export class RemediationController {
       else this.audit(d, d.decision);
       return { fingerprint: alert.fingerprint, decision: d.decision };
     });
+  }
+
+  /**
+   * Open the journal, rebuild the dedup store, cooldowns and rate windows from it, and finish the
+   * writes whose outcome was never recorded (see `ActionRunner.reconcile`). Call once, before the
+   * server accepts webhooks. Resolves to the number of intents reconciled.
+   */
+  async recover(): Promise<number> {
+    const journal = this.options.journal;
+    if (journal === undefined) return 0;
+    const entries = journal.open();
+    this.engine.restore(entries);
+    const open = entries.filter((e) => e.outcome === undefined);
+    this.log.log('info', 'journal read', { file: journal.file, entries: entries.length, unfinished: open.length });
+    for (const { intent } of open) {
+      const started = Date.now();
+      const r = await this.runner.reconcile(intent.write);
+      journal.append({ type: 'outcome', key: intent.key, result: r.result, permanent: r.permanent, at: Date.now() });
+      this.engine.settle(intent.key, intent.groupKey, r.result === 'failure' && !r.permanent ? 'retryable' : 'done');
+      const decision: DecisionName = r.result === 'success' ? 'acted' : r.result === 'abandoned' ? 'noop' : 'failed';
+      this.metrics.decisions.inc({ decision });
+      this.log.decision({ decision, reason: 'journalled intent without outcome, reconciled after restart', fingerprint: intent.fingerprint, groupKey: intent.groupKey, rule: intent.rule, target: writeSubject(intent.write), reconciled: true, result: r.result, detail: r.detail, durationMs: Date.now() - started, dryRun: false });
+    }
+    return open.length;
   }
 
   /** Wait for running actions and Events, at most `timeoutMs`. Resolves to whether all finished. */
@@ -130,10 +176,33 @@ export class RemediationController {
   private async execute(d: Decision): Promise<void> {
     const started = Date.now();
     const outcome = await this.runner.run(d);
+    if (this.journalled.delete(d.key)) {
+      this.options.journal?.append({ type: 'outcome', key: d.key, result: outcome.result === 'failure' ? 'failure' : outcome.result === 'noop' ? 'noop' : 'success', permanent: outcome.permanent, at: Date.now() });
+    }
     this.engine.complete(d, outcome.result === 'failure' ? 'failure' : 'success', outcome.permanent);
     const decision = DECISION_OF[outcome.result];
     this.audit(d, decision, { result: outcome.result, detail: outcome.detail, tries: outcome.tries, durationMs: Date.now() - started });
     await this.events.record(outcome.subject, `${d.key}/${d.rule?.name}`, EVENT_REASON[outcome.result], `${d.rule?.name} for alert ${d.alert.labels.alertname ?? d.key}: ${outcome.detail}`, outcome.result === 'failure');
+  }
+
+  /** Journal (flushed) and audit a write before it is sent: no write reaches the API unrecorded. */
+  private recordIntent(d: Decision, write: PlannedWrite): void {
+    const target = d.target;
+    if (d.rule === undefined || target === undefined || d.targetKey === undefined) throw new Error('an intent needs an execute decision');
+    const intent: IntentRecord = {
+      type: 'intent',
+      key: d.key,
+      fingerprint: d.alert.fingerprint,
+      groupKey: d.groupKey,
+      rule: d.rule.name,
+      targetKey: d.targetKey,
+      namespace: target.kind === 'workload' ? target.workload.namespace : target.namespace,
+      decidedAt: Date.now(),
+      write,
+    };
+    this.options.journal?.append(intent);
+    this.journalled.add(d.key);
+    this.log.log('info', 'intent', { fingerprint: d.alert.fingerprint, key: d.key, rule: d.rule.name, action: d.rule.action.type, ...describeWrite(write) });
   }
 
   private audit(d: Decision, decision: DecisionName, extra: Readonly<Record<string, unknown>> = {}): void {

@@ -10,6 +10,7 @@ import { AuditLog } from './audit';
 import { ClusterApi } from './cluster';
 import { RemediationController } from './controller';
 import { DedupStore } from './dedup';
+import { Journal } from './journal';
 import { createKubeCluster } from './kube-cluster';
 import { WebhookServer } from './server';
 
@@ -33,6 +34,7 @@ Options (each also read from the environment variable shown):
   --retry-base-ms N        first backoff delay, doubling                REMEDIATION_RETRY_BASE_MS (default 100)
   --sweep-interval-s N     how often expired IP blocks are deleted      REMEDIATION_SWEEP_INTERVAL_S (default 60)
   --dedup-ttl-s N          how long an alert is remembered              REMEDIATION_DEDUP_TTL_S (default 86400)
+  --state-dir DIR          journal of intents and outcomes (a volume)   REMEDIATION_STATE_DIR     (default: none, state in memory only)
   --drain-timeout-s N      on SIGTERM, wait this long for running actions REMEDIATION_DRAIN_TIMEOUT_S (default 25)
   --help                   print this text
 
@@ -54,6 +56,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   'sweep-interval-s': 'REMEDIATION_SWEEP_INTERVAL_S',
   'dedup-ttl-s': 'REMEDIATION_DEDUP_TTL_S',
   'drain-timeout-s': 'REMEDIATION_DRAIN_TIMEOUT_S',
+  'state-dir': 'REMEDIATION_STATE_DIR',
 };
 
 /** Parsed command line. */
@@ -139,15 +142,19 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
     const cluster = hooks.cluster ?? (await createKubeCluster({ ...(v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig } : {}), requestTimeoutMs: timeoutMs }));
     sweepMs = intOption(v, 'sweep-interval-s', 60, 1) * 1000;
     drainMs = intOption(v, 'drain-timeout-s', 25, 0) * 1000;
+    const dedupTtlMs = intOption(v, 'dedup-ttl-s', 86_400, 1) * 1000;
     controller = new RemediationController({
       policy,
       cluster,
       ...(args.dryRun !== undefined ? { dryRun: args.dryRun } : {}),
       retry: { attempts: intOption(v, 'retry-attempts', 5, 1), baseDelayMs: intOption(v, 'retry-base-ms', 100, 1) },
       log,
-      dedup: new DedupStore({ ttlMs: intOption(v, 'dedup-ttl-s', 86_400, 1) * 1000 }),
+      dedup: new DedupStore({ ttlMs: dedupTtlMs }),
       instance: process.env.POD_NAME ?? os.hostname(),
+      ...(v['state-dir'] !== undefined ? { journal: new Journal({ directory: v['state-dir'], retentionMs: dedupTtlMs }) } : {}),
     });
+    // Unfinished intents are settled before any webhook can be decided against stale state.
+    await controller.recover();
     server = new WebhookServer({
       controller,
       tokenFile: v['token-file'],

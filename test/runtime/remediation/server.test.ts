@@ -157,7 +157,7 @@ describe('handling', () => {
     expect(controller.pending).toBe(1);
     await server.close();
     expect(await controller.drain(5000)).toBe(true);
-    expect(lines.find((l) => l.fingerprint === 's1')).toMatchObject({ decision: 'acted' });
+    expect(lines.find((l) => l.fingerprint === 's1' && l.msg === 'decision')).toMatchObject({ decision: 'acted' });
     server = new WebhookServer({ controller, tokenFile });
     port = await server.listen(0, '127.0.0.1');
   });
