@@ -72,6 +72,36 @@ describe('RemediationController', () => {
     ]);
   });
 
+  test('derives the Role from the policy actions', () => {
+    const rulesOf = (objs: Manifest[]) => (find(objs, 'Role', 'acme')[0] as Spec).rules;
+    // restart only: patch on workloads and Events; no Jobs, no HPAs, no NetworkPolicies.
+    expect(rulesOf(objects)).toEqual([
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['patch'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+    ]);
+    const all = synth({
+      jobTemplates: { pool: { image: 'tools:1.0.0', env: {}, activeDeadlineSeconds: 60, backoffLimit: 0, ttlSecondsAfterFinished: 60 } },
+      rules: [
+        { name: 'scale', match: [Matcher.parse('a="s"')], action: { type: 'scale', delta: 1, min: 1, max: 5 }, dryRun: false },
+        { name: 'block', match: [Matcher.parse('a="b"')], action: { type: 'block-ip', sourceLabel: 'source_ip', expirySeconds: 600, allowFrom: ['0.0.0.0/0'], scope: 'workload' }, dryRun: false },
+        { name: 'job', match: [Matcher.parse('a="j"')], action: { type: 'run-job', template: 'pool' }, dryRun: false },
+      ],
+    });
+    expect(rulesOf(all)).toEqual([
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get'] },
+      { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch'] },
+      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] },
+      { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create', 'list', 'patch', 'delete'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+    ]);
+  });
+
+  test('the policy names each tenant namespace as its own tenant', () => {
+    const [cm] = find(objects, 'ConfigMap');
+    expect(parsePolicy((cm as Spec).data['policy.yaml']).safety).toMatchObject({ tenantLabel: 'tenant', namespaceTenants: { acme: 'acme', globex: 'globex' } });
+  });
+
   test('admits webhooks only from Alertmanager (and scraping from Prometheus)', () => {
     const [policy] = find(objects, 'NetworkPolicy');
     expect((policy.spec as Spec).ingress[0].from).toEqual([

@@ -1,11 +1,11 @@
 /**
  * Carrying out an `execute` decision against the cluster, idempotently and with retries.
  */
-import { RemediationAction, RemediationPolicy, ScaleAction, WorkloadTarget } from '../../remediation/policy';
+import { BlockIpAction, RemediationAction, RemediationPolicy, ScaleAction, WorkloadTarget } from '../../remediation/policy';
 import { ClusterApi, ClusterError, RetryOptions, asClusterError, withRetry } from './cluster';
 import { Decision } from './engine';
 import { PlannedWrite } from './journal';
-import { EventSubject, RESTARTED_AT_ANNOTATION, blockNetworkPolicy, blockPolicyName, jobFromTemplate, jobName } from './manifests';
+import { BlockScope, EventSubject, RESTARTED_AT_ANNOTATION, EXPIRES_AT_ANNOTATION, blockNetworkPolicy, blockPolicyName, jobFromTemplate, jobName, policiesAdmitting } from './manifests';
 
 /** How an action ended. */
 export interface ActionOutcome {
@@ -21,13 +21,20 @@ export interface ActionOutcome {
   readonly subject: EventSubject;
 }
 
-/** Compute the replicas a scale action asks for, within the policy's and the autoscaler's bounds. */
+/**
+ * Compute the replicas a scale action asks for. A scale-out (`delta > 0`, `factor > 1`) never
+ * lowers the replicas and a scale-in never raises them, whatever the bounds say; within that, the
+ * result stays within the policy's `[min, max]` and the autoscaler's `[minReplicas, maxReplicas]`
+ * (the autoscaler's minimum wins a conflict for scale-in, the maximum for scale-out). A workload
+ * already outside the bounds in the rule's direction is left as it is.
+ */
 export function desiredReplicas(action: ScaleAction, current: number, hpa?: { readonly minReplicas: number; readonly maxReplicas: number }): number {
   const raw = action.delta !== undefined ? current + action.delta : Math.ceil(current * (action.factor ?? 1));
   const lo = Math.max(action.min, hpa?.minReplicas ?? 0);
   const hi = Math.min(action.max, hpa?.maxReplicas ?? Number.MAX_SAFE_INTEGER);
-  // The upper bound is applied last: the result never exceeds the policy's max or the HPA's maxReplicas.
-  return Math.min(hi, Math.max(lo, raw));
+  const out = action.delta !== undefined ? action.delta > 0 : (action.factor ?? 1) > 1;
+  if (out) return Math.max(current, Math.min(hi, Math.max(lo, raw)));
+  return Math.min(current, Math.max(lo, Math.min(hi, raw)));
 }
 
 /** The object a decision's audit Event is attached to: the workload, or the Job of `run-job`. */
@@ -38,6 +45,7 @@ export function eventSubject(d: Decision): EventSubject | undefined {
     const w = target.workload;
     return { apiVersion: 'apps/v1', kind: w.kind, namespace: w.namespace, name: w.name };
   }
+  if (rule.action.type === 'block-ip') return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', namespace: target.namespace, name: blockPolicyName({ namespace: target.namespace }, d.sourceIp ?? '') };
   return { apiVersion: 'batch/v1', kind: 'Job', namespace: target.namespace, name: rule.action.type === 'run-job' ? jobName(rule.action.template, d.key) : rule.name };
 }
 
@@ -153,8 +161,13 @@ export class ActionRunner {
         return false;
       case 'scale':
         throw new Error('scale writes are guarded by resourceVersion; see scale()');
-      case 'create-networkpolicy':
-        return createIdempotent(() => this.cluster.createNetworkPolicy(write.namespace, write.manifest));
+      case 'create-networkpolicy': {
+        const existed = await createIdempotent(() => this.cluster.createNetworkPolicy(write.namespace, write.manifest));
+        // A repeated block of the same address extends the one that exists.
+        const annotations = (write.manifest.metadata as { annotations: Record<string, string> }).annotations;
+        if (existed) await this.cluster.patchNetworkPolicyAnnotations(write.namespace, write.name, { [EXPIRES_AT_ANNOTATION]: annotations[EXPIRES_AT_ANNOTATION] });
+        return existed;
+      }
       case 'create-job':
         return createIdempotent(() => this.cluster.createJob(write.namespace, write.manifest));
     }
@@ -176,31 +189,45 @@ export class ActionRunner {
       const r = await withRetry(() => this.apply(write), retry);
       return { detail: `created job ${name}${r.value ? ' (already existed)' : ''}`, tries: r.tries, changed: true };
     }
+    if (action.type === 'block-ip') {
+      if (target === undefined) throw new Error('block-ip needs a target');
+      return this.block(d, target.kind === 'workload' ? target.workload : { namespace: target.namespace }, action);
+    }
     if (target?.kind !== 'workload') throw new Error(`${action.type} needs a workload target`);
     const w = target.workload;
-    switch (action.type) {
-      case 'restart': {
-        // A fixed value per decision makes a retried (or reconciled) patch a no-op for the rollout.
-        const stamp = this.now().toISOString();
-        const write: PlannedWrite = { op: 'restart', workload: w, annotations: { [RESTARTED_AT_ANNOTATION]: stamp } };
-        this.announce(d, write);
-        const r = await withRetry(() => this.apply(write), retry);
-        return { detail: `set ${RESTARTED_AT_ANNOTATION}=${stamp}`, tries: r.tries, changed: true };
-      }
-      case 'scale':
-        return this.scale(d, w, action);
-      case 'block-ip': {
-        const ip = d.sourceIp ?? '';
-        const selector = (await withRetry(() => this.cluster.readPodSelector(w), retry)).value;
-        if (Object.keys(selector).length === 0) throw new ClusterError(422, `${w.kind} ${w.name} has no spec.selector.matchLabels; refusing to block for the whole namespace`);
-        const manifest = blockNetworkPolicy(w, selector, ip, action, this.now());
-        const name = blockPolicyName(w, ip);
-        const write: PlannedWrite = { op: 'create-networkpolicy', namespace: w.namespace, name, manifest };
-        this.announce(d, write);
-        const r = await withRetry(() => this.apply(write), retry);
-        return { detail: `networkpolicy ${name} blocks ${ip} for ${action.expirySeconds}s${r.value ? ' (already existed)' : ''}`, tries: r.tries, changed: true };
-      }
+    if (action.type === 'scale') return this.scale(d, w, action);
+    // A fixed value per decision makes a retried (or reconciled) patch a no-op for the rollout.
+    const stamp = this.now().toISOString();
+    const write: PlannedWrite = { op: 'restart', workload: w, annotations: { [RESTARTED_AT_ANNOTATION]: stamp } };
+    this.announce(d, write);
+    const r = await withRetry(() => this.apply(write), retry);
+    return { detail: `set ${RESTARTED_AT_ANNOTATION}=${stamp}`, tries: r.tries, changed: true };
+  }
+
+  /**
+   * Block the decision's address from the workload's pods (or the namespace's). Refused when one of
+   * the namespace's own NetworkPolicies admits the address: policies only add allowances, so no
+   * policy of the controller could take that away, and one that admitted more would widen ingress.
+   */
+  private async block(d: Decision, scope: BlockScope, action: BlockIpAction): Promise<{ detail: string; tries: number; changed: boolean }> {
+    const retry = this.options.retry;
+    const ip = d.sourceIp ?? '';
+    let selector: Readonly<Record<string, string>> = {};
+    if ('kind' in scope) {
+      selector = (await withRetry(() => this.cluster.readPodSelector(scope), retry)).value;
+      if (Object.keys(selector).length === 0) throw new ClusterError(422, `${scope.kind} ${scope.name} has no spec.selector.matchLabels; refusing to block for the whole namespace`);
     }
+    const policies = (await withRetry(() => this.cluster.listNetworkPolicies(scope.namespace, ''), retry)).value;
+    const admitting = policiesAdmitting(policies, selector, ip);
+    if (admitting.length > 0) {
+      throw new ClusterError(422, `cannot block ${ip}: NetworkPolicy ${admitting.join(', ')} in ${scope.namespace} admits it, and NetworkPolicies only add allowances; except the address there`);
+    }
+    const manifest = blockNetworkPolicy(scope, selector, ip, action, this.now(), policies);
+    const name = blockPolicyName(scope, ip);
+    const write: PlannedWrite = { op: 'create-networkpolicy', namespace: scope.namespace, name, manifest };
+    this.announce(d, write);
+    const r = await withRetry(() => this.apply(write), retry);
+    return { detail: `networkpolicy ${name} blocks ${ip} for ${action.expirySeconds}s${r.value ? ' (existed; expiry extended)' : ''}`, tries: r.tries, changed: true };
   }
 
   /**

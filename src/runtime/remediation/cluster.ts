@@ -31,6 +31,33 @@ export interface OwnedObject {
   readonly annotations: Readonly<Record<string, string>>;
 }
 
+/** A label selector as the API writes it. */
+export interface LabelSelectorView {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  readonly matchExpressions?: readonly unknown[];
+}
+
+/** One peer of a NetworkPolicy ingress rule, in wire form. */
+export interface NetworkPolicyPeerView {
+  readonly ipBlock?: { readonly cidr: string; readonly except?: readonly string[] };
+  readonly podSelector?: LabelSelectorView;
+  readonly namespaceSelector?: LabelSelectorView;
+}
+
+/** One ingress rule, in wire form: no `from` admits every source. */
+export interface NetworkPolicyIngressView {
+  readonly from?: readonly NetworkPolicyPeerView[];
+  readonly ports?: readonly unknown[];
+}
+
+/** A NetworkPolicy found by a list call, with what a block needs to know about it. */
+export interface NetworkPolicyObject extends OwnedObject {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly podSelector: LabelSelectorView;
+  readonly policyTypes: readonly string[];
+  readonly ingress: readonly NetworkPolicyIngressView[];
+}
+
 /** What the controller calls on the Kubernetes API. Every method throws `ClusterError` on failure. */
 export interface ClusterApi {
   /** Merge-patch annotations onto the workload's pod template (`spec.template.metadata.annotations`). */
@@ -45,8 +72,10 @@ export interface ClusterApi {
   listAutoscalers(namespace: string): Promise<readonly AutoscalerBounds[]>;
   /** Create a NetworkPolicy (networking.k8s.io/v1). */
   createNetworkPolicy(namespace: string, manifest: Manifest): Promise<void>;
-  /** List NetworkPolicies carrying a label selector. */
-  listNetworkPolicies(namespace: string, labelSelector: string): Promise<readonly OwnedObject[]>;
+  /** List NetworkPolicies carrying a label selector (empty: all of the namespace). */
+  listNetworkPolicies(namespace: string, labelSelector: string): Promise<readonly NetworkPolicyObject[]>;
+  /** Merge-patch annotations onto a NetworkPolicy (`metadata.annotations`). */
+  patchNetworkPolicyAnnotations(namespace: string, name: string, annotations: Readonly<Record<string, string>>): Promise<void>;
   /** Delete a NetworkPolicy. */
   deleteNetworkPolicy(namespace: string, name: string): Promise<void>;
   /** Create a Job (batch/v1). */

@@ -143,7 +143,9 @@ export class RemediationController {
   /** Delete the controller's block NetworkPolicies whose expiry has passed, in every allowed namespace. */
   async sweepExpiredBlocks(now: Date = new Date()): Promise<number> {
     let deleted = 0;
-    for (const ns of this.options.policy.safety.allowedNamespaces) {
+    // Without a block-ip rule there is nothing to sweep (and no RBAC to list NetworkPolicies).
+    const blocks = this.options.policy.rules.some((r) => r.action.type === 'block-ip');
+    for (const ns of blocks ? this.options.policy.safety.allowedNamespaces : []) {
       try {
         const owned = (await withRetry(() => this.options.cluster.listNetworkPolicies(ns, OWNED_SELECTOR), this.options.retry)).value;
         for (const np of owned) {

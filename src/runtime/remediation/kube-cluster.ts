@@ -4,7 +4,7 @@
  */
 import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import { WorkloadTarget } from '../../remediation/policy';
-import { AutoscalerBounds, ClusterApi, ClusterError, Manifest, OwnedObject, ScaleState } from './cluster';
+import { AutoscalerBounds, ClusterApi, ClusterError, Manifest, NetworkPolicyObject, ScaleState } from './cluster';
 
 /** Where the client configuration comes from. */
 export interface KubeClusterOptions {
@@ -139,9 +139,24 @@ class KubeCluster implements ClusterApi {
     await this.call(`create networkpolicy in ${namespace}`, () => this.networking.createNamespacedNetworkPolicy({ namespace, body: this.model<K8s.V1NetworkPolicy>(manifest) }, this.opts()));
   }
 
-  async listNetworkPolicies(namespace: string, labelSelector: string): Promise<readonly OwnedObject[]> {
-    const list = await this.call(`list networkpolicies in ${namespace}`, () => this.networking.listNamespacedNetworkPolicy({ namespace, labelSelector }, this.opts()));
-    return list.items.map((n) => ({ namespace, name: n.metadata?.name ?? '', annotations: n.metadata?.annotations ?? {} }));
+  async listNetworkPolicies(namespace: string, labelSelector: string): Promise<readonly NetworkPolicyObject[]> {
+    const list = await this.call(`list networkpolicies in ${namespace}`, () =>
+      this.networking.listNamespacedNetworkPolicy({ namespace, ...(labelSelector !== '' ? { labelSelector } : {}) }, this.opts()),
+    );
+    return list.items.map((n) => ({
+      namespace,
+      name: n.metadata?.name ?? '',
+      annotations: n.metadata?.annotations ?? {},
+      labels: n.metadata?.labels ?? {},
+      podSelector: n.spec?.podSelector ?? {},
+      policyTypes: n.spec?.policyTypes ?? [],
+      // The client's model calls `from` `_from`; the rest has the wire names.
+      ingress: (n.spec?.ingress ?? []).map((r) => ({ ...(r._from !== undefined ? { from: r._from } : {}), ...(r.ports !== undefined ? { ports: r.ports } : {}) })),
+    }));
+  }
+
+  async patchNetworkPolicyAnnotations(namespace: string, name: string, annotations: Readonly<Record<string, string>>): Promise<void> {
+    await this.call(`patch networkpolicy ${namespace}/${name}`, () => this.networking.patchNamespacedNetworkPolicy({ namespace, name, body: { metadata: { annotations } } }, this.opts(true)));
   }
 
   async deleteNetworkPolicy(namespace: string, name: string): Promise<void> {

@@ -139,7 +139,8 @@ test('block-ip creates an owned NetworkPolicy with an expiry; the sweeper remove
   expect(owned).toHaveLength(1);
   const np = owned[0] as { metadata: { annotations: Record<string, string> }; spec: { podSelector: unknown; ingress: Array<{ from: unknown[] }> } };
   expect(np.spec.podSelector).toEqual({ matchLabels: { app: 'db' } });
-  expect(np.spec.ingress[0].from).toEqual([{ ipBlock: { cidr: '0.0.0.0/0', except: ['203.0.113.9/32'] } }, { ipBlock: { cidr: '::/0' } }]);
+  // The namespace admits no ipBlock at all (default deny), so the block admits nothing either.
+  expect(np.spec.ingress).toEqual([]);
   expect(Date.parse(np.metadata.annotations['remediation.tenant-monitoring.io/expires-at']) - Date.now()).toBeGreaterThan(9 * 60_000);
   expect(api.get('networkpolicies', 'team-a', 'remediation-block-old')).toBeUndefined();
   expect(api.get('networkpolicies', 'team-a', 'tenant-default-deny')).toBeDefined();

@@ -16,6 +16,7 @@ safety: { dryRun: false, cooldown: 10m, allowedNamespaces: [team-a] }
 rules:
   - { name: restart, match: ['remediation_action="restart"'], action: { type: restart } }
   - { name: scale, match: ['remediation_action="scale"'], action: { type: scale, delta: 1, max: 5 }, dryRun: true }
+  - { name: block, match: ['remediation_action="block-ip"'], action: { type: block-ip }, dryRun: true }
 `);
 const TOKEN = 's3cret-token';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remediation-server-'));
@@ -163,10 +164,11 @@ describe('handling', () => {
   });
 
   test('the sweeper deletes only expired blocks', async () => {
+    const owned = { labels: { 'app.kubernetes.io/managed-by': 'tenant-monitoring-remediation' }, podSelector: {}, policyTypes: ['Ingress'], ingress: [] };
     cluster.networkPolicies = [
-      { namespace: 'team-a', name: 'expired', annotations: { 'remediation.tenant-monitoring.io/expires-at': '2020-01-01T00:00:00Z' } },
-      { namespace: 'team-a', name: 'current', annotations: { 'remediation.tenant-monitoring.io/expires-at': '2999-01-01T00:00:00Z' } },
-      { namespace: 'team-a', name: 'no-expiry', annotations: {} },
+      { ...owned, namespace: 'team-a', name: 'expired', annotations: { 'remediation.tenant-monitoring.io/expires-at': '2020-01-01T00:00:00Z' } },
+      { ...owned, namespace: 'team-a', name: 'current', annotations: { 'remediation.tenant-monitoring.io/expires-at': '2999-01-01T00:00:00Z' } },
+      { ...owned, namespace: 'team-a', name: 'no-expiry', annotations: {} },
     ];
     expect(await controller.sweepExpiredBlocks()).toBe(1);
     expect(cluster.of('deleteNetworkPolicy').map((c) => c.args)).toEqual([['team-a', 'expired']]);
