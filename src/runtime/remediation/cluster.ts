@@ -82,6 +82,8 @@ export interface ClusterApi {
   createJob(namespace: string, manifest: Manifest): Promise<void>;
   /** Create an Event (core/v1). */
   createEvent(namespace: string, manifest: Manifest): Promise<void>;
+  /** Close kept-alive connections (at shutdown). @default - nothing to close */
+  close?(): void;
 }
 
 /** A failed API call; `status` is the HTTP status, or 0 for a timeout or a connection error. */
@@ -89,6 +91,8 @@ export class ClusterError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The server's `Retry-After` (429, 503) in milliseconds. @default - none sent */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'ClusterError';
@@ -119,6 +123,8 @@ export interface RetryOptions {
   readonly baseDelayMs?: number;
   /** Largest delay in milliseconds. @default 2000 */
   readonly maxDelayMs?: number;
+  /** Longest `Retry-After` honoured, in milliseconds (a longer one fails the call instead). @default 10_000 */
+  readonly maxRetryAfterMs?: number;
   /** Sleep function (tests pass a fake). @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
   /** Called before each retry with the error and the delay. @default - nothing */
@@ -131,9 +137,17 @@ export interface Retried<T> {
   readonly tries: number;
 }
 
+/** Milliseconds from a `Retry-After` header (delay-seconds or an HTTP date), or undefined. */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
 /**
  * Run `op` until it succeeds, retrying retriable `ClusterError`s (409, 429, 5xx, timeouts) with
- * exponential backoff; other errors (403, 404, 422, …) are thrown at once. `op` receives the try
+ * exponential backoff, waiting at least the server's `Retry-After`; other errors (403, 404, 422, …) are thrown at once. `op` receives the try
  * number (1-based) and must be idempotent: the controller's operations are (fixed annotation
  * values, deterministic object names, resourceVersion-guarded scale writes).
  */
@@ -142,9 +156,13 @@ export async function withRetry<T>(op: (tryNumber: number) => Promise<T>, option
   try {
     const r = await retry(op, {
       attempts: options.attempts ?? 5,
-      // ±20 % jitter, so controllers retrying together do not stay in step.
-      delayMs: (n) => backoff(n) * (0.8 + Math.random() * 0.4),
-      retriable: (e) => asClusterError(e).retriable,
+      // ±20 % jitter, so controllers retrying together do not stay in step; a server that says
+      // when to come back (429 or 503 with Retry-After) is waited for at least that long.
+      delayMs: (n, e) => Math.max(backoff(n) * (0.8 + Math.random() * 0.4), asClusterError(e).retryAfterMs ?? 0),
+      retriable: (e) => {
+        const err = asClusterError(e);
+        return err.retriable && (err.retryAfterMs ?? 0) <= (options.maxRetryAfterMs ?? 10_000);
+      },
       sleep: options.sleep,
       onRetry: (e, n, delay) => options.onRetry?.(asClusterError(e), n, Math.round(delay)),
     });
