@@ -77,7 +77,7 @@ export class RemediationController {
   private readonly log: AuditLog;
   private readonly runner: ActionRunner;
   private readonly events: EventRecorder;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Map<Promise<void>, Decision | undefined>();
   private readonly journalled = new Set<string>();
 
   constructor(private readonly options: ControllerOptions) {
@@ -97,7 +97,7 @@ export class RemediationController {
   handle(payload: WebhookPayload): AlertReceipt[] {
     return payload.alerts.map((alert) => {
       const d = this.engine.decide(alert, payload.groupKey);
-      if (d.decision === 'execute') this.track(this.execute(d));
+      if (d.decision === 'execute') this.track(this.execute(d), d);
       else this.audit(d, d.decision);
       return { fingerprint: alert.fingerprint, decision: d.decision };
     });
@@ -134,7 +134,7 @@ export class RemediationController {
       const left = deadline - Date.now();
       if (left <= 0) return false;
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => (timer = setTimeout(r, left)))]);
+      await Promise.race([Promise.allSettled([...this.inFlight.keys()]), new Promise((r) => (timer = setTimeout(r, left)))]);
       clearTimeout(timer);
     }
     return true;
@@ -170,8 +170,22 @@ export class RemediationController {
     return deleted;
   }
 
-  private track(p: Promise<void>): void {
-    this.inFlight.add(p);
+  /**
+   * Audit every action still running as `abandoned` (at the end of a drain that ran out of time).
+   * A journalled intent among them is reconciled by the next start. Resolves to how many there were.
+   */
+  abandonPending(): number {
+    let n = 0;
+    for (const d of this.inFlight.values()) {
+      if (d === undefined) continue;
+      n++;
+      this.audit(d, 'abandoned', { result: 'abandoned', detail: `still running when the drain timed out${this.journalled.has(d.key) ? '; its journalled intent is reconciled at the next start' : ''}` });
+    }
+    return n;
+  }
+
+  private track(p: Promise<void>, d?: Decision): void {
+    this.inFlight.set(p, d);
     void p.finally(() => this.inFlight.delete(p));
   }
 

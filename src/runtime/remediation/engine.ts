@@ -22,6 +22,7 @@ export const DECISIONS = [
   'refused_rate_namespace',
   'refused_rate_global',
   'refused_max_attempts',
+  'abandoned',
 ] as const;
 /** A decision name. */
 export type DecisionName = (typeof DECISIONS)[number];
@@ -29,7 +30,7 @@ export type DecisionName = (typeof DECISIONS)[number];
 /** What `decide` returns. `execute` means: run the rule's action on the target. */
 export interface Decision {
   /** `execute` (live or dry run) or a final decision that needs no cluster call. */
-  readonly decision: 'execute' | Exclude<DecisionName, 'acted' | 'noop' | 'failed' | 'dry_run'>;
+  readonly decision: 'execute' | Exclude<DecisionName, 'acted' | 'noop' | 'failed' | 'dry_run' | 'abandoned'>;
   /** Human-readable reason. */
   readonly reason: string;
   readonly alert: WebhookAlert;

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parsePolicy } from '../../../src/remediation/policy';
@@ -150,6 +151,26 @@ describe('handling', () => {
     expect(metrics).toContain('remediation_decisions_total{decision="no_match"} 1');
     expect(metrics).toContain('remediation_decisions_total{decision="acted"} 1');
     expect(metrics).toMatch(/remediation_webhook_duration_seconds_count\{code="200"\} 1/);
+  });
+
+  test('a webhook whose body arrives after the drain began gets 503 and Connection: close, and nothing is acted on', async () => {
+    const body = JSON.stringify(payload([restart('late', 'late-1')]));
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    let response = '';
+    socket.on('data', (d: Buffer) => (response += d.toString('utf8')));
+    socket.write(`POST /webhook HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    server.stopAccepting();
+    socket.write(body.slice(10));
+    await new Promise((r) => socket.once('close', r));
+    expect(response).toMatch(/^HTTP\/1\.1 503 /);
+    expect(response.toLowerCase()).toContain('connection: close');
+    expect(response).toContain('{"error":"shutting down"}');
+    expect(cluster.calls).toEqual([]);
+    expect(await server.close(1000)).toBe(true);
+    server = new WebhookServer({ controller, tokenFile });
+    port = await server.listen(0, '127.0.0.1');
   });
 
   test('drain waits for a slow action before shutdown completes', async () => {

@@ -93,6 +93,7 @@ export class KubeApiTestServer {
   connections = 0;
   private readonly objects = new Map<string, Json>();
   private readonly faults: Fault[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
   private rv = 1000;
   private server?: http.Server;
   port = 0;
@@ -110,6 +111,7 @@ export class KubeApiTestServer {
   async stop(): Promise<void> {
     const s = this.server;
     if (s === undefined) return;
+    for (const t of this.timers) clearTimeout(t);
     s.closeAllConnections();
     await new Promise<void>((r) => s.close(() => r()));
   }
@@ -205,8 +207,13 @@ export class KubeApiTestServer {
           res.end(text);
         };
         this.requests.push({ method, path: url.pathname, status: code, at: Date.now() });
-        if (fault?.delayMs !== undefined) setTimeout(send, fault.delayMs);
-        else send();
+        if (fault?.delayMs !== undefined) {
+          const t = setTimeout(() => {
+            this.timers.delete(t);
+            send();
+          }, fault.delayMs);
+          this.timers.add(t);
+        } else send();
       };
       if (req.headers.authorization !== `Bearer ${this.token}`) return reply(401, status(401, 'Unauthorized', 'Unauthorized'));
       if (fault?.status !== undefined) return reply(fault.status, status(fault.status, 'InternalError', `injected ${fault.status}`));
