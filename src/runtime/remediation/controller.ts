@@ -34,6 +34,12 @@ export interface ControllerOptions {
    * @default - bookkeeping in memory only; a restart may act again on alerts it already handled
    */
   readonly journal?: Journal;
+  /**
+   * Most actions and Events running at once. At this many the controller is `saturated` and the
+   * server turns notifications away (503, Alertmanager retries them); from half of it, refusal
+   * Events are skipped (counted as `skipped`), so memory stays bounded under a burst. @default 512
+   */
+  readonly maxPending?: number;
 }
 
 /** A short, log-friendly description of a planned write (the journal holds the whole write). */
@@ -79,6 +85,8 @@ export class RemediationController {
   private readonly events: EventRecorder;
   private readonly inFlight = new Map<Promise<void>, Decision | undefined>();
   private readonly journalled = new Set<string>();
+  /** When each target last got a refusal Event (one a minute is enough for a person reading them). */
+  private readonly refusalEventAt = new Map<string, number>();
 
   constructor(private readonly options: ControllerOptions) {
     this.metrics = options.metrics ?? new RemediationMetrics(true);
@@ -91,6 +99,11 @@ export class RemediationController {
   /** Actions and Events still running. */
   get pending(): number {
     return this.inFlight.size;
+  }
+
+  /** Whether as many actions and Events are running as `maxPending` allows: new notifications must wait. */
+  get saturated(): boolean {
+    return this.inFlight.size >= (this.options.maxPending ?? 512);
   }
 
   /** Decide about every alert of the notification; actions continue in the background. */
@@ -244,7 +257,14 @@ export class RemediationController {
     });
     // Refusals for a known target in an allowed namespace are worth an Event on that target.
     const eventWorthy = decision === 'refused_cooldown' || decision === 'refused_max_attempts' || decision === 'refused_rate_namespace' || decision === 'refused_rate_global';
-    if (eventWorthy && subject !== undefined) {
+    if (!eventWorthy || subject === undefined) return;
+    const now = Date.now();
+    const eventKey = `${d.targetKey ?? ''}/${decision}`;
+    if (this.inFlight.size >= (this.options.maxPending ?? 512) / 2 || now - (this.refusalEventAt.get(eventKey) ?? -Infinity) < 60_000) {
+      this.metrics.events.inc({ result: 'skipped' });
+    } else {
+      this.refusalEventAt.set(eventKey, now);
+      if (this.refusalEventAt.size > 10_000) this.refusalEventAt.delete(this.refusalEventAt.keys().next().value as string);
       this.track(this.events.record(subject, `${d.key}/${decision}`, 'RemediationRefused', `${d.rule?.name}: ${d.reason}`, true));
     }
   }

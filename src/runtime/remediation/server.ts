@@ -25,6 +25,8 @@ export interface WebhookServerOptions {
   readonly log?: AuditLog;
   /** Longest time a client may take to send a whole request, in milliseconds. @default 10_000 */
   readonly requestTimeoutMs?: number;
+  /** Most webhooks handled at once; more get 429 with `Retry-After: 1` before their body is read. @default 64 */
+  readonly maxConcurrentRequests?: number;
 }
 
 /**
@@ -102,6 +104,7 @@ export class WebhookServer {
   private ready = false;
   private draining = false;
   private closed?: Promise<void>;
+  private active = 0;
 
   constructor(private readonly options: WebhookServerOptions) {
     this.tokens = new TokenSource(options.tokenFile);
@@ -169,14 +172,23 @@ export class WebhookServer {
       try {
         if (this.draining) throw new HttpError(503, 'shutting down');
         if (req.method !== 'POST') throw new HttpError(405, 'use POST');
-        status = await this.webhook(req, res);
+        // Backpressure before any work: the body is not even read.
+        if (this.active >= (this.options.maxConcurrentRequests ?? 64)) throw new HttpError(429, 'too many webhooks at once; retry');
+        if (this.options.controller.saturated) throw new HttpError(503, 'too many actions running; retry');
+        this.active++;
+        try {
+          status = await this.webhook(req, res);
+        } finally {
+          this.active--;
+        }
       } catch (e) {
         status = e instanceof HttpError ? e.status : 500;
         const reason = e instanceof HttpError ? e.message : 'internal error';
-        if (status === 503) res.setHeader('retry-after', '5');
+        if (status === 503) res.setHeader('retry-after', this.draining ? '5' : '1');
+        if (status === 429) res.setHeader('retry-after', '1');
         if (this.draining) res.setHeader('connection', 'close');
         send(res, status, { error: reason });
-        if (status === 413) req.resume();
+        if (status === 413 || status === 429 || status === 503) req.resume();
         if (LOGGED_REJECTIONS.has(status)) {
           this.options.log?.log('warn', 'request rejected', { status, reason, method: req.method, path: url, source: req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] ?? '' });
         }

@@ -218,3 +218,44 @@ test('serves HTTPS with the given certificate', async () => {
     await tls.close();
   }
 });
+
+describe('backpressure', () => {
+  test('more webhooks at once than allowed get 429 before their body is read; /healthz still answers', async () => {
+    const c = new RemediationController({ policy: POLICY, cluster: new FakeCluster(), log: new AuditLog(() => undefined), metrics: new RemediationMetrics() });
+    const s = new WebhookServer({ controller: c, tokenFile, maxConcurrentRequests: 2 });
+    const p = await s.listen(0, '127.0.0.1');
+    const stalled = await Promise.all([0, 1].map(async () => {
+      const socket = net.connect(p, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      socket.write(`POST /webhook HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
+      return socket;
+    }));
+    await new Promise((r) => setTimeout(r, 50));
+    const third = await postJson(p, '/webhook', payload([restart('web', 'bp-1')]), TOKEN);
+    expect(third).toEqual({ status: 429, body: { error: 'too many webhooks at once; retry' } });
+    const t0 = Date.now();
+    await new Promise<void>((resolve, reject) => http.get({ host: '127.0.0.1', port: p, path: '/healthz' }, (res) => {
+      expect(res.statusCode).toBe(200);
+      res.resume();
+      resolve();
+    }).on('error', reject));
+    expect(Date.now() - t0).toBeLessThan(200);
+    stalled.forEach((x) => x.destroy());
+    await s.close(100);
+  });
+
+  test('with maxPending actions running, notifications get 503 until they finish', async () => {
+    const slow = new FakeCluster();
+    slow.delayMs = 300;
+    const c = new RemediationController({ policy: POLICY, cluster: slow, log: new AuditLog(() => undefined), metrics: new RemediationMetrics(), maxPending: 1 });
+    const s = new WebhookServer({ controller: c, tokenFile });
+    const p = await s.listen(0, '127.0.0.1');
+    expect((await postJson(p, '/webhook', payload([restart('web', 'mp-1')]), TOKEN)).status).toBe(200);
+    expect(c.saturated).toBe(true);
+    expect(await postJson(p, '/webhook', payload([restart('api', 'mp-2')]), TOKEN)).toEqual({ status: 503, body: { error: 'too many actions running; retry' } });
+    expect(await c.drain(5000)).toBe(true);
+    expect((await postJson(p, '/webhook', payload([restart('api', 'mp-2')]), TOKEN)).status).toBe(200);
+    await c.drain(5000);
+    await s.close(100);
+  });
+});
