@@ -73,6 +73,11 @@ export interface ActionRunnerOptions {
    * there); a throw aborts the action before anything is written. @default - nothing
    */
   readonly beforeWrite?: (d: Decision, write: PlannedWrite) => void;
+  /**
+   * Time budget of one action in milliseconds: no retry starts that could not finish within it,
+   * so an action ends (as a failure, retryable) inside the shutdown drain. @default 20_000
+   */
+  readonly budgetMs?: number;
 }
 
 /** The object a planned write changes or creates, for the audit Event of a reconciled intent. */
@@ -115,7 +120,7 @@ export class ActionRunner {
     if (rule === undefined || subject === undefined) throw new Error('run() needs an execute decision');
     if (d.dryRun) return { result: 'dry_run', detail: `would ${describeAction(rule.action)}`, tries: 0, permanent: false, subject };
     try {
-      const { detail, tries, changed } = await this.execute(d, rule.action);
+      const { detail, tries, changed } = await this.execute(d, rule.action, this.budgeted());
       return { result: changed ? 'success' : 'noop', detail, tries, permanent: false, subject };
     } catch (e) {
       const err = asClusterError(e);
@@ -132,7 +137,7 @@ export class ActionRunner {
    * changed the workload since, and the intent is abandoned rather than fought over.
    */
   async reconcile(write: PlannedWrite): Promise<ReconcileOutcome> {
-    const retry = this.options.retry;
+    const retry = this.budgeted();
     try {
       if (write.op === 'scale') {
         const r = await withRetry(async () => {
@@ -173,12 +178,16 @@ export class ActionRunner {
     }
   }
 
+  /** The retry settings with this action's deadline. */
+  private budgeted(): RetryOptions {
+    return { ...(this.options.retry ?? {}), deadline: Date.now() + (this.options.budgetMs ?? 20_000) };
+  }
+
   private announce(d: Decision, write: PlannedWrite): void {
     this.options.beforeWrite?.(d, write);
   }
 
-  private async execute(d: Decision, action: RemediationAction): Promise<{ detail: string; tries: number; changed: boolean }> {
-    const retry = this.options.retry;
+  private async execute(d: Decision, action: RemediationAction, retry: RetryOptions): Promise<{ detail: string; tries: number; changed: boolean }> {
     const target = d.target;
     if (action.type === 'run-job') {
       if (target?.kind !== 'namespace') throw new Error('run-job needs a namespace target');
@@ -191,11 +200,11 @@ export class ActionRunner {
     }
     if (action.type === 'block-ip') {
       if (target === undefined) throw new Error('block-ip needs a target');
-      return this.block(d, target.kind === 'workload' ? target.workload : { namespace: target.namespace }, action);
+      return this.block(d, target.kind === 'workload' ? target.workload : { namespace: target.namespace }, action, retry);
     }
     if (target?.kind !== 'workload') throw new Error(`${action.type} needs a workload target`);
     const w = target.workload;
-    if (action.type === 'scale') return this.scale(d, w, action);
+    if (action.type === 'scale') return this.scale(d, w, action, retry);
     // A fixed value per decision makes a retried (or reconciled) patch a no-op for the rollout.
     const stamp = this.now().toISOString();
     const write: PlannedWrite = { op: 'restart', workload: w, annotations: { [RESTARTED_AT_ANNOTATION]: stamp } };
@@ -209,8 +218,7 @@ export class ActionRunner {
    * the namespace's own NetworkPolicies admits the address: policies only add allowances, so no
    * policy of the controller could take that away, and one that admitted more would widen ingress.
    */
-  private async block(d: Decision, scope: BlockScope, action: BlockIpAction): Promise<{ detail: string; tries: number; changed: boolean }> {
-    const retry = this.options.retry;
+  private async block(d: Decision, scope: BlockScope, action: BlockIpAction, retry: RetryOptions): Promise<{ detail: string; tries: number; changed: boolean }> {
     const ip = d.sourceIp ?? '';
     let selector: Readonly<Record<string, string>> = {};
     if ('kind' in scope) {
@@ -235,8 +243,8 @@ export class ActionRunner {
    * 409 read again. After a write whose fate is unknown (timeout, 5xx), finding the replicas we
    * wrote means it was applied: computing again from them would scale twice.
    */
-  private async scale(d: Decision, w: WorkloadTarget, action: ScaleAction): Promise<{ detail: string; tries: number; changed: boolean }> {
-    const hpas = (await withRetry(() => this.cluster.listAutoscalers(w.namespace), this.options.retry)).value;
+  private async scale(d: Decision, w: WorkloadTarget, action: ScaleAction, retry: RetryOptions): Promise<{ detail: string; tries: number; changed: boolean }> {
+    const hpas = (await withRetry(() => this.cluster.listAutoscalers(w.namespace), retry)).value;
     const hpa = hpas.find((h) => h.targetKind === w.kind && h.targetName === w.name);
     let written: number | undefined;
     let from: number | undefined;
@@ -254,7 +262,7 @@ export class ActionRunner {
         throw e;
       }
       return want;
-    }, this.options.retry);
+    }, retry);
     const bound = hpa !== undefined ? ` (HPA ${hpa.name} allows ${hpa.minReplicas}-${hpa.maxReplicas})` : '';
     if (r.value === undefined) return { detail: `replicas stay at ${from}${bound}`, tries: r.tries, changed: false };
     return { detail: `replicas ${from} -> ${r.value}${bound}`, tries: r.tries, changed: true };

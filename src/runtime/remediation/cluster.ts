@@ -125,6 +125,8 @@ export interface RetryOptions {
   readonly maxDelayMs?: number;
   /** Longest `Retry-After` honoured, in milliseconds (a longer one fails the call instead). @default 10_000 */
   readonly maxRetryAfterMs?: number;
+  /** Epoch milliseconds after which no retry is started (the action's time budget). @default - no deadline */
+  readonly deadline?: number;
   /** Sleep function (tests pass a fake). @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
   /** Called before each retry with the error and the delay. @default - nothing */
@@ -161,7 +163,9 @@ export async function withRetry<T>(op: (tryNumber: number) => Promise<T>, option
       delayMs: (n, e) => Math.max(backoff(n) * (0.8 + Math.random() * 0.4), asClusterError(e).retryAfterMs ?? 0),
       retriable: (e) => {
         const err = asClusterError(e);
-        return err.retriable && (err.retryAfterMs ?? 0) <= (options.maxRetryAfterMs ?? 10_000);
+        const wait = err.retryAfterMs ?? 0;
+        // A retry that would start after the deadline is not worth starting.
+        return err.retriable && wait <= (options.maxRetryAfterMs ?? 10_000) && (options.deadline === undefined || Date.now() + wait < options.deadline);
       },
       sleep: options.sleep,
       onRetry: (e, n, delay) => options.onRetry?.(asClusterError(e), n, Math.round(delay)),

@@ -40,6 +40,8 @@ export interface ControllerOptions {
    * Events are skipped (counted as `skipped`), so memory stays bounded under a burst. @default 512
    */
   readonly maxPending?: number;
+  /** Time budget of one action (its API calls and retries), in milliseconds; keep it below the drain timeout. @default 20_000 */
+  readonly actionBudgetMs?: number;
 }
 
 /** A short, log-friendly description of a planned write (the journal holds the whole write). */
@@ -92,7 +94,7 @@ export class RemediationController {
     this.metrics = options.metrics ?? new RemediationMetrics(true);
     this.log = options.log ?? new AuditLog();
     this.engine = new DecisionEngine(options.policy, { ...(options.dryRun !== undefined ? { dryRun: options.dryRun } : {}), ...(options.dedup ? { dedup: options.dedup } : {}) });
-    this.runner = new ActionRunner(options.cluster, options.policy, { ...(options.retry ? { retry: options.retry } : {}), beforeWrite: (d, w) => this.recordIntent(d, w) });
+    this.runner = new ActionRunner(options.cluster, options.policy, { ...(options.retry ? { retry: options.retry } : {}), beforeWrite: (d, w) => this.recordIntent(d, w), ...(options.actionBudgetMs !== undefined ? { budgetMs: options.actionBudgetMs } : {}) });
     this.events = new EventRecorder(options.cluster, this.metrics, this.log, options.instance ?? 'remediation-controller', options.retry);
   }
 

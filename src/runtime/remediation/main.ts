@@ -34,6 +34,7 @@ Options (each also read from the environment variable shown):
   --retry-base-ms N        first backoff delay, doubling                REMEDIATION_RETRY_BASE_MS (default 100)
   --sweep-interval-s N     how often expired IP blocks are deleted      REMEDIATION_SWEEP_INTERVAL_S (default 60)
   --dedup-ttl-s N          how long an alert is remembered              REMEDIATION_DEDUP_TTL_S (default 86400)
+  --action-budget-ms N     no retry of an action starts after this long REMEDIATION_ACTION_BUDGET_MS (default: 80 % of the drain timeout)
   --state-dir DIR          journal of intents and outcomes (a volume)   REMEDIATION_STATE_DIR     (default: none, state in memory only)
   --drain-timeout-s N      on SIGTERM, the whole drain (requests, then running actions) takes at
                            most this long; actions still running are audited as abandoned and
@@ -59,6 +60,7 @@ const FLAGS: Readonly<Record<string, string>> = {
   'dedup-ttl-s': 'REMEDIATION_DEDUP_TTL_S',
   'drain-timeout-s': 'REMEDIATION_DRAIN_TIMEOUT_S',
   'state-dir': 'REMEDIATION_STATE_DIR',
+  'action-budget-ms': 'REMEDIATION_ACTION_BUDGET_MS',
 };
 
 /** Parsed command line. */
@@ -154,6 +156,8 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
       log,
       dedup: new DedupStore({ ttlMs: dedupTtlMs }),
       instance: process.env.POD_NAME ?? os.hostname(),
+      // An action that started just before SIGTERM still ends inside the drain.
+      actionBudgetMs: intOption(v, 'action-budget-ms', Math.max(1000, Math.floor(drainMs * 0.8)), 1),
       ...(v['state-dir'] !== undefined ? { journal: new Journal({ directory: v['state-dir'], retentionMs: dedupTtlMs }) } : {}),
     });
     // Unfinished intents are settled before any webhook can be decided against stale state.

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { ScaleAction, parsePolicy } from '../../../src/remediation/policy';
 import { desiredReplicas } from '../../../src/runtime/remediation/actions';
-import { ClusterError, withRetry } from '../../../src/runtime/remediation/cluster';
+import { ClusterError, parseRetryAfter, withRetry } from '../../../src/runtime/remediation/cluster';
 import { DedupStore, alertKey } from '../../../src/runtime/remediation/dedup';
 import { DecisionEngine } from '../../../src/runtime/remediation/engine';
 import { WebhookAlert } from '../../../src/runtime/remediation/webhook';
@@ -165,6 +165,17 @@ describe('withRetry', () => {
       }, { sleep }),
     ).rejects.toMatchObject({ status, tries: 1 });
     expect(calls).toBe(1);
+  });
+
+  test('waits at least the Retry-After, fails at once on one beyond maxRetryAfterMs, and starts no retry after the deadline', async () => {
+    let n = 0;
+    await expect(withRetry(async () => (n++ === 0 ? Promise.reject(new ClusterError(429, 'slow down', 1500)) : 'ok'), { sleep })).resolves.toMatchObject({ value: 'ok', tries: 2 });
+    expect(sleeps[sleeps.length - 1]).toBeGreaterThanOrEqual(1500);
+    await expect(withRetry(async () => Promise.reject(new ClusterError(429, 'come back tomorrow', 86_400_000)), { sleep })).rejects.toMatchObject({ status: 429, tries: 1 });
+    await expect(withRetry(async () => Promise.reject(new ClusterError(503, 'busy')), { sleep, attempts: 10, deadline: Date.now() - 1 })).rejects.toMatchObject({ status: 503, tries: 1 });
+    expect(parseRetryAfter('3')).toBe(3000);
+    expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:00 GMT', Date.parse('Wed, 21 Oct 2015 07:27:58 GMT'))).toBe(2000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
   });
 
   test('fails after the last attempt', async () => {
