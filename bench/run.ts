@@ -17,7 +17,11 @@ const tsNode = [require.resolve('ts-node/dist/bin.js'), '--transpile-only'];
 
 function run(file: string, args: string[] = []): string {
   const r = spawnSync(process.execPath, ['--max-old-space-size=4096', ...tsNode, path.join(__dirname, file), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  if (r.status !== 0) throw new Error(`bench/${file} ${args.join(' ')} exited ${r.status}`);
+  if (r.status !== 0) {
+    // Say how it ended and what it printed before: a bench that fails must not fail silently.
+    process.stderr.write(`bench/${file} ${args.join(' ')} ${r.error !== undefined ? `could not run: ${r.error.message}` : r.signal !== null ? `was killed by ${r.signal}` : `exited ${r.status}`}\n${r.stdout ?? ''}\n`);
+    throw new Error(`bench/${file} ${args.join(' ')} failed`);
+  }
   return r.stdout;
 }
 

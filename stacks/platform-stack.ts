@@ -113,7 +113,7 @@ export function createPlatform(app: App, props: PlatformStackProps): PlatformPar
     rules: [
       { name: 'restart-crashloop', match: [Matcher.parse('remediation_action="restart"')], action: { type: 'restart' }, dryRun: false },
       { name: 'scale-out-latency', match: [Matcher.parse('remediation_action="scale"')], action: { type: 'scale', delta: 2, min: 2, max: 20 }, dryRun: false },
-      { name: 'block-abusive-client', match: [Matcher.parse('remediation_action="block-ip"')], action: { type: 'block-ip', sourceLabel: 'source_ip', expirySeconds: 3600, allowFrom: ['0.0.0.0/0', '::/0'] }, dryRun: false },
+      { name: 'block-abusive-client', match: [Matcher.parse('remediation_action="block-ip"')], action: { type: 'block-ip', sourceLabel: 'source_ip', expirySeconds: 3600, allowFrom: ['0.0.0.0/0', '::/0'], scope: 'namespace' }, dryRun: false },
     ],
   });
 

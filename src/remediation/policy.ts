@@ -3,7 +3,7 @@
  * alert's labels, and the safety settings. The same model is rendered into a ConfigMap by the
  * construct and parsed back by the controller (`src/runtime/remediation`).
  */
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { Duration } from '../core/duration';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ValidationError } from '../core/errors';
@@ -61,8 +61,18 @@ export interface BlockIpAction {
   readonly sourceLabel: string;
   /** How long the block stays, in seconds. @default 3600 */
   readonly expirySeconds: number;
-  /** CIDRs ingress stays allowed from (minus the blocked IP). @default ['0.0.0.0/0', '::/0'] */
+  /**
+   * Upper bound of what the block's NetworkPolicy may admit: it copies only the ipBlock peers the
+   * namespace's own NetworkPolicies already admit (minus the blocked address), and of those only
+   * the ones within these CIDRs. @default ['0.0.0.0/0', '::/0']
+   */
   readonly allowFrom: readonly string[];
+  /**
+   * `workload`: the block selects the pods of the Deployment or StatefulSet named by the alert;
+   * `namespace`: it selects every pod of the alert's namespace (for alerts, such as a request
+   * flood per source, that name no workload). @default 'workload'
+   */
+  readonly scope: 'workload' | 'namespace';
 }
 
 /** Create a Job from a named template of the policy in the alert's namespace. */
@@ -126,9 +136,43 @@ export interface SafetySettings {
   readonly globalCap: number;
   /** Attempts (cluster writes that were tried) per target per window before refusing. @default 3 */
   readonly maxAttempts: number;
-  /** Namespaces the controller may act in; empty refuses everything. */
+  /** Namespaces the controller may act in; empty refuses everything. System and platform namespaces are refused. */
   readonly allowedNamespaces: readonly string[];
+  /** Alert label naming the tenant that raised the alert. @default 'tenant' */
+  readonly tenantLabel: string;
+  /**
+   * The tenant owning each allowed namespace. When set (it must then list every allowed
+   * namespace), an alert is acted on only when its tenant label names the owner of its namespace.
+   * @default - no ownership check (the alert's namespace only has to be allowed)
+   */
+  readonly namespaceTenants: Readonly<Record<string, string>>;
+  /**
+   * Address ranges a block-ip never blocks (the cluster's pod, service and node CIDRs); loopback,
+   * unspecified, link-local and multicast addresses are always refused. @default - none beyond those
+   */
+  readonly protectedCidrs: readonly string[];
 }
+
+/** Namespaces the policy refuses in `allowedNamespaces`: the cluster's own and the monitoring platform's. */
+export const RESERVED_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'monitoring'];
+
+/** Upper bounds the policy accepts, so a typo cannot allow a runaway (`max: 1e12`). */
+export const POLICY_LIMITS = {
+  /** Largest `max` (and `min`) of a scale action. */
+  maxReplicas: 1000,
+  /** Largest `|delta|` of a scale action. */
+  maxDelta: 100,
+  /** Largest `factor` of a scale action. */
+  maxFactor: 10,
+  /** Largest `perNamespaceCap`. */
+  perNamespaceCap: 1000,
+  /** Largest `globalCap`. */
+  globalCap: 10_000,
+  /** Largest `maxAttempts`. */
+  maxAttempts: 20,
+  /** Longest block, in seconds (7 days). */
+  expirySeconds: 604_800,
+} as const;
 
 /** Which alert labels name the target. */
 export interface TargetLabels {
@@ -191,10 +235,10 @@ function record(v: unknown, field: string): Raw {
   return v;
 }
 
-function int(v: unknown, field: string, min: number, dflt?: number): number {
+function int(v: unknown, field: string, min: number, dflt?: number, max?: number): number {
   if (v === undefined && dflt !== undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new PolicyError(field, `got ${describe(v)}; expected an integer >= ${min}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || (max !== undefined && v > max)) {
+    throw new PolicyError(field, `got ${describe(v)}; expected an integer >= ${min}${max !== undefined ? ` and <= ${max}` : ''}`);
   }
   return v;
 }
@@ -222,11 +266,11 @@ export function formatDuration(seconds: number): string {
   return Duration.millis(Math.round(seconds * 1000)).toPrometheus();
 }
 
-function duration(v: unknown, field: string, dflt: number, minSeconds: number): number {
+function duration(v: unknown, field: string, dflt: number, minSeconds: number, maxSeconds?: number): number {
   if (v === undefined) return dflt;
   const secs = typeof v === 'string' ? parseDurationSeconds(v) : undefined;
-  if (secs === undefined || secs < minSeconds) {
-    throw new PolicyError(field, `got ${describe(v)}; expected a duration like 30s, 10m or 1h30m of at least ${formatDuration(minSeconds)}`);
+  if (secs === undefined || secs < minSeconds || (maxSeconds !== undefined && secs > maxSeconds)) {
+    throw new PolicyError(field, `got ${describe(v)}; expected a duration like 30s, 10m or 1h30m of at least ${formatDuration(minSeconds)}${maxSeconds !== undefined ? ` and at most ${formatDuration(maxSeconds)}` : ''}`);
   }
   return secs;
 }
@@ -249,22 +293,25 @@ function parseAction(v: unknown, field: string, templates: Readonly<Record<strin
       if ((a.delta === undefined) === (a.factor === undefined)) {
         throw new PolicyError(field, 'expected exactly one of delta (an integer) and factor (a number > 0)');
       }
-      const min = int(a.min, `${field}.min`, 0, 1);
-      const max = int(a.max, `${field}.max`, 1);
+      const min = int(a.min, `${field}.min`, 0, 1, POLICY_LIMITS.maxReplicas);
+      const max = int(a.max, `${field}.max`, 1, undefined, POLICY_LIMITS.maxReplicas);
       if (max < min) throw new PolicyError(`${field}.max`, `got ${max}; expected at least min (${min})`);
       if (a.delta !== undefined) {
-        if (typeof a.delta !== 'number' || !Number.isInteger(a.delta) || a.delta === 0) {
-          throw new PolicyError(`${field}.delta`, `got ${describe(a.delta)}; expected a non-zero integer`);
+        if (typeof a.delta !== 'number' || !Number.isInteger(a.delta) || a.delta === 0 || Math.abs(a.delta) > POLICY_LIMITS.maxDelta) {
+          throw new PolicyError(`${field}.delta`, `got ${describe(a.delta)}; expected a non-zero integer between -${POLICY_LIMITS.maxDelta} and ${POLICY_LIMITS.maxDelta}`);
         }
         return { type, delta: a.delta, min, max };
       }
-      if (typeof a.factor !== 'number' || !(a.factor > 0) || a.factor === 1 || !Number.isFinite(a.factor)) {
-        throw new PolicyError(`${field}.factor`, `got ${describe(a.factor)}; expected a number > 0 other than 1`);
+      if (typeof a.factor !== 'number' || !(a.factor > 0) || a.factor === 1 || !(a.factor <= POLICY_LIMITS.maxFactor)) {
+        throw new PolicyError(`${field}.factor`, `got ${describe(a.factor)}; expected a number > 0 and <= ${POLICY_LIMITS.maxFactor}, other than 1`);
       }
       return { type, factor: a.factor, min, max };
     }
     case 'block-ip': {
-      checkKeys(a, field, ['type', 'sourceLabel', 'expiry', 'allowFrom']);
+      checkKeys(a, field, ['type', 'sourceLabel', 'expiry', 'allowFrom', 'scope']);
+      if (a.scope !== undefined && a.scope !== 'workload' && a.scope !== 'namespace') {
+        throw new PolicyError(`${field}.scope`, `got ${describe(a.scope)}; allowed: workload, namespace`);
+      }
       const allowFrom = a.allowFrom === undefined ? ['0.0.0.0/0', '::/0'] : strList(a.allowFrom, `${field}.allowFrom`, undefined, 'CIDRs');
       allowFrom.forEach((c, i) => {
         if (!isCidr(c)) throw new PolicyError(`${field}.allowFrom[${i}]`, `got ${describe(c)}; expected a CIDR such as 0.0.0.0/0`);
@@ -272,8 +319,9 @@ function parseAction(v: unknown, field: string, templates: Readonly<Record<strin
       return {
         type,
         sourceLabel: str(a.sourceLabel, `${field}.sourceLabel`, /^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a label name', DEFAULT_LABELS.sourceIp),
-        expirySeconds: duration(a.expiry, `${field}.expiry`, 3600, 60),
+        expirySeconds: duration(a.expiry, `${field}.expiry`, 3600, 60, POLICY_LIMITS.expirySeconds),
         allowFrom,
+        scope: a.scope ?? 'workload',
       };
     }
     case 'run-job': {
@@ -321,19 +369,41 @@ export function validatePolicy(input: unknown): RemediationPolicy {
   const root = record(input, 'root');
   checkKeys(root, '', ['safety', 'targetLabels', 'jobTemplates', 'rules']);
   const s = root.safety === undefined ? {} : record(root.safety, 'safety');
-  checkKeys(s, 'safety', ['dryRun', 'cooldown', 'rateWindow', 'perNamespaceCap', 'globalCap', 'maxAttempts', 'allowedNamespaces']);
+  checkKeys(s, 'safety', ['dryRun', 'cooldown', 'rateWindow', 'perNamespaceCap', 'globalCap', 'maxAttempts', 'allowedNamespaces', 'tenantLabel', 'namespaceTenants', 'protectedCidrs']);
   if (s.allowedNamespaces === undefined) {
     throw new PolicyError('safety.allowedNamespaces', 'is required: list the tenant namespaces the controller may act in');
   }
   const allowedNamespaces = strList(s.allowedNamespaces, 'safety.allowedNamespaces', DNS_LABEL, 'namespace names (DNS labels, no wildcards)');
+  allowedNamespaces.forEach((n, i) => {
+    if (RESERVED_NAMESPACES.includes(n) || n.startsWith('kube-')) {
+      throw new PolicyError(`safety.allowedNamespaces[${i}]`, `got ${describe(n)}; system and platform namespaces (${RESERVED_NAMESPACES.join(', ')}, kube-*) are never acted in`);
+    }
+  });
+  const nt = s.namespaceTenants === undefined ? {} : record(s.namespaceTenants, 'safety.namespaceTenants');
+  const namespaceTenants: Record<string, string> = {};
+  for (const [n, t] of Object.entries(nt)) {
+    if (!allowedNamespaces.includes(n)) throw new PolicyError(`safety.namespaceTenants.${n}`, `is not in safety.allowedNamespaces (${allowedNamespaces.join(', ')})`);
+    namespaceTenants[n] = str(t, `safety.namespaceTenants.${n}`, /^[^\s]{1,63}$/, 'a tenant name');
+  }
+  if (Object.keys(namespaceTenants).length > 0) {
+    const missing = allowedNamespaces.filter((n) => namespaceTenants[n] === undefined);
+    if (missing.length > 0) throw new PolicyError('safety.namespaceTenants', `has no tenant for ${missing.join(', ')}; list the owner of every allowed namespace`);
+  }
+  const protectedCidrs = s.protectedCidrs === undefined ? [] : strList(s.protectedCidrs, 'safety.protectedCidrs', undefined, 'CIDRs');
+  protectedCidrs.forEach((c, i) => {
+    if (!isCidr(c)) throw new PolicyError(`safety.protectedCidrs[${i}]`, `got ${describe(c)}; expected a CIDR such as 10.244.0.0/16`);
+  });
   const safety: SafetySettings = {
     dryRun: bool(s.dryRun, 'safety.dryRun', true),
     cooldownSeconds: duration(s.cooldown, 'safety.cooldown', 600, 0),
     rateWindowSeconds: duration(s.rateWindow, 'safety.rateWindow', 600, 1),
-    perNamespaceCap: int(s.perNamespaceCap, 'safety.perNamespaceCap', 1, 5),
-    globalCap: int(s.globalCap, 'safety.globalCap', 1, 20),
-    maxAttempts: int(s.maxAttempts, 'safety.maxAttempts', 1, 3),
+    perNamespaceCap: int(s.perNamespaceCap, 'safety.perNamespaceCap', 1, 5, POLICY_LIMITS.perNamespaceCap),
+    globalCap: int(s.globalCap, 'safety.globalCap', 1, 20, POLICY_LIMITS.globalCap),
+    maxAttempts: int(s.maxAttempts, 'safety.maxAttempts', 1, 3, POLICY_LIMITS.maxAttempts),
     allowedNamespaces,
+    tenantLabel: str(s.tenantLabel, 'safety.tenantLabel', /^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a label name', 'tenant'),
+    namespaceTenants,
+    protectedCidrs,
   };
   const tl = root.targetLabels === undefined ? {} : record(root.targetLabels, 'targetLabels');
   checkKeys(tl, 'targetLabels', ['namespace', 'deployment', 'statefulset']);
@@ -398,7 +468,7 @@ function renderAction(a: RemediationAction): Raw {
     case 'scale':
       return { type: a.type, ...(a.delta !== undefined ? { delta: a.delta } : { factor: a.factor }), min: a.min, max: a.max };
     case 'block-ip':
-      return { type: a.type, sourceLabel: a.sourceLabel, expiry: formatDuration(a.expirySeconds), allowFrom: [...a.allowFrom] };
+      return { type: a.type, sourceLabel: a.sourceLabel, expiry: formatDuration(a.expirySeconds), allowFrom: [...a.allowFrom], scope: a.scope };
     case 'run-job':
       return { type: a.type, template: a.template };
   }
@@ -416,6 +486,9 @@ export function renderPolicy(policy: RemediationPolicy): string {
       globalCap: s.globalCap,
       maxAttempts: s.maxAttempts,
       allowedNamespaces: [...s.allowedNamespaces],
+      tenantLabel: s.tenantLabel,
+      ...(Object.keys(s.namespaceTenants).length > 0 ? { namespaceTenants: { ...s.namespaceTenants } } : {}),
+      ...(s.protectedCidrs.length > 0 ? { protectedCidrs: [...s.protectedCidrs] } : {}),
     },
     targetLabels: { ...policy.targetLabels },
     jobTemplates: Object.fromEntries(Object.entries(policy.jobTemplates).map(([k, t]) => [k, JSON.parse(JSON.stringify(t)) as Raw])),
@@ -444,9 +517,102 @@ function checkName(value: string | undefined, label: string, pattern: RegExp): s
   return undefined;
 }
 
+/** Why an address can never be blocked, or undefined. Ranges every cluster needs to reach itself. */
+const NEVER_BLOCKED: ReadonlyArray<readonly [string, number, 'ipv4' | 'ipv6', string]> = [
+  ['0.0.0.0', 8, 'ipv4', 'unspecified ("this network")'],
+  ['127.0.0.0', 8, 'ipv4', 'loopback'],
+  ['169.254.0.0', 16, 'ipv4', 'link-local'],
+  ['224.0.0.0', 4, 'ipv4', 'multicast'],
+  ['255.255.255.255', 32, 'ipv4', 'broadcast'],
+  ['::', 128, 'ipv6', 'unspecified'],
+  ['::1', 128, 'ipv6', 'loopback'],
+  ['fe80::', 10, 'ipv6', 'link-local'],
+  ['ff00::', 8, 'ipv6', 'multicast'],
+];
+
+function ipv4FromMapped(ip: string): string | undefined {
+  // ::ffff:a.b.c.d and ::ffff:XXXX:XXXX (any spelling) are IPv4 addresses carried in IPv6.
+  const expanded = expandIpv6(ip);
+  if (expanded === undefined || !expanded.startsWith('0000:0000:0000:0000:0000:ffff:')) return undefined;
+  const [hi, lo] = expanded.split(':').slice(6).map((h) => parseInt(h, 16));
+  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+}
+
+/** The eight four-digit groups of an IPv6 address, or undefined when it is not one. */
+export function expandIpv6(ip: string): string | undefined {
+  if (isIP(ip) !== 6) return undefined;
+  let text = ip.toLowerCase();
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (v4 !== null) {
+    const [a, b, c, d] = v4[1].split('.').map(Number);
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const h = head === '' ? [] : head.split(':');
+  const t = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  return groups.map((g) => g.padStart(4, '0')).join(':');
+}
+
+/** Outcome of `normalizeBlockAddress`. */
+export type BlockAddress = { readonly ok: true; readonly ip: string; readonly family: 4 | 6 } | { readonly ok: false; readonly reason: string };
+
 /**
- * Read the action's target from an alert's labels. Refuses an empty, wildcard or malformed name;
- * `block-ip` also needs a valid IP in its source label.
+ * Validate and normalise the address a block-ip alert names: IPv4-mapped IPv6 becomes the IPv4
+ * address (so the block lands on the IPv4 ranges), IPv6 is written in its canonical compressed
+ * form; zone ids, loopback, unspecified, link-local, multicast, broadcast and the policy's
+ * protected CIDRs (pods, services, nodes) are refused with the reason.
+ */
+export function normalizeBlockAddress(raw: string, protectedCidrs: readonly string[] = []): BlockAddress {
+  if (raw.includes('%')) return { ok: false, reason: `address ${JSON.stringify(raw)} has a zone id; only global addresses can be blocked` };
+  const family = isIP(raw);
+  if (family === 0) return { ok: false, reason: `${JSON.stringify(raw)} is not an IP address` };
+  let ip = raw;
+  let fam: 4 | 6 = family === 4 ? 4 : 6;
+  if (fam === 6) {
+    const mapped = ipv4FromMapped(raw);
+    if (mapped !== undefined) {
+      ip = mapped;
+      fam = 4;
+    } else {
+      // Canonical form (RFC 5952) from the eight groups: lower case, leading zeros dropped, longest zero run compressed.
+      const groups = (expandIpv6(raw) as string).split(':').map((g) => parseInt(g, 16).toString(16));
+      let best = -1;
+      let bestLen = 1;
+      for (let i = 0; i < 8; ) {
+        let j = i;
+        while (j < 8 && groups[j] === '0') j++;
+        if (j - i > bestLen) {
+          best = i;
+          bestLen = j - i;
+        }
+        i = j === i ? i + 1 : j;
+      }
+      ip = best < 0 ? groups.join(':') : `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+    }
+  }
+  const type = fam === 4 ? 'ipv4' : 'ipv6';
+  for (const [net, bits, t, what] of NEVER_BLOCKED) {
+    const list = new BlockList();
+    list.addSubnet(net, bits, t);
+    if (t === type && list.check(ip, type)) return { ok: false, reason: `address ${ip} is ${what}; refusing to block it` };
+  }
+  for (const cidr of protectedCidrs) {
+    const [net, bits] = cidr.split('/');
+    const t = isIP(net) === 4 ? 'ipv4' : 'ipv6';
+    if (t !== type) continue;
+    const list = new BlockList();
+    list.addSubnet(net, Number(bits), t);
+    if (list.check(ip, type)) return { ok: false, reason: `address ${ip} is in the protected range ${cidr} (safety.protectedCidrs); refusing to block it` };
+  }
+  return { ok: true, ip, family: fam };
+}
+
+/**
+ * Read the action's target from an alert's labels. Refuses an empty, wildcard or malformed name,
+ * and, when the policy names the tenant of each namespace, an alert whose tenant label does not
+ * name the owner of its namespace; `block-ip` also needs a blockable IP in its source label
+ * (see `normalizeBlockAddress`).
  */
 export function resolveTarget(policy: RemediationPolicy, rule: RemediationRule, labels: Readonly<Record<string, string>>): TargetResolution {
   const tl = policy.targetLabels;
@@ -454,7 +620,21 @@ export function resolveTarget(policy: RemediationPolicy, rule: RemediationRule, 
   const nsProblem = checkName(ns, tl.namespace, DNS_LABEL);
   if (nsProblem !== undefined) return { ok: false, reason: nsProblem };
   const namespace = ns as string;
+  const owner = policy.safety.namespaceTenants[namespace];
+  if (Object.keys(policy.safety.namespaceTenants).length > 0 && owner !== undefined) {
+    const tenant = labels[policy.safety.tenantLabel];
+    if (tenant !== owner) {
+      return { ok: false, reason: `alert of tenant ${JSON.stringify(tenant ?? '')} (label '${policy.safety.tenantLabel}') names namespace '${namespace}', which belongs to tenant ${JSON.stringify(owner)}; refusing to act across tenants` };
+    }
+  }
   if (rule.action.type === 'run-job') return { ok: true, target: { kind: 'namespace', namespace } };
+  let sourceIp: string | undefined;
+  if (rule.action.type === 'block-ip') {
+    const addr = normalizeBlockAddress(labels[rule.action.sourceLabel] ?? '', policy.safety.protectedCidrs);
+    if (!addr.ok) return { ok: false, reason: `label '${rule.action.sourceLabel}': ${addr.reason}` };
+    sourceIp = addr.ip;
+    if (rule.action.scope === 'namespace') return { ok: true, target: { kind: 'namespace', namespace }, sourceIp };
+  }
   const dep = labels[tl.deployment];
   const sts = labels[tl.statefulset];
   const useSts = (dep === undefined || dep === '') && sts !== undefined && sts !== '';
@@ -463,20 +643,18 @@ export function resolveTarget(policy: RemediationPolicy, rule: RemediationRule, 
   const problem = checkName(name, useSts ? label : `${tl.deployment}' or '${tl.statefulset}`, DNS_SUBDOMAIN);
   if (problem !== undefined) return { ok: false, reason: problem };
   const target: ResolvedTarget = { kind: 'workload', workload: { kind: useSts ? 'StatefulSet' : 'Deployment', namespace, name: name as string } };
-  if (rule.action.type === 'block-ip') {
-    const ip = labels[rule.action.sourceLabel] ?? '';
-    if (isIP(ip) === 0) return { ok: false, reason: `label '${rule.action.sourceLabel}' value ${JSON.stringify(ip)} is not an IP address` };
-    return { ok: true, target, sourceIp: ip };
-  }
-  return { ok: true, target };
+  return sourceIp !== undefined ? { ok: true, target, sourceIp } : { ok: true, target };
 }
 
 /**
  * A stable key for cooldowns and attempt counts: `<Kind>/<namespace>/<name>` for a workload (shared by
- * all rules), `Job/<namespace>/<template>` for `run-job`.
+ * all rules), `Job/<namespace>/<template>` for `run-job`, `Namespace/<namespace>/<rule>` for a
+ * namespace-wide block.
  */
 export function targetKey(target: ResolvedTarget, rule: RemediationRule): string {
   return target.kind === 'workload'
     ? `${target.workload.kind}/${target.workload.namespace}/${target.workload.name}`
-    : `Job/${target.namespace}/${rule.action.type === 'run-job' ? rule.action.template : rule.name}`;
+    : rule.action.type === 'run-job'
+      ? `Job/${target.namespace}/${rule.action.template}`
+      : `Namespace/${target.namespace}/${rule.name}`;
 }

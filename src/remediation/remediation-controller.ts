@@ -7,7 +7,7 @@ import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.c
 import { EnvironmentProfile } from '../core/environment';
 import { ValidationError } from '../core/errors';
 import { ContainerImage, Images } from '../core/images';
-import { COLLECT_LABELS, recommendedLabels, selectorLabels } from '../core/labels';
+import { COLLECT_LABELS, TENANT_LABEL, recommendedLabels, selectorLabels } from '../core/labels';
 import { apiServerEgressRule, egressTo, ingressFrom, NetworkPeer, namedPort, PLATFORM_POD_LABELS } from '../core/network';
 import { httpProbe, SMALL_RESOURCES, secureContainer, securePodSpec, WorkloadServiceAccount } from '../core/pod';
 import { validateDnsLabel } from '../core/validation';
@@ -18,21 +18,37 @@ import { DEFAULT_LABELS, JobTemplate, PolicyError, RemediationPolicy, Remediatio
 
 /** Where the controller reads its policy. */
 export const REMEDIATION_POLICY_PATH = '/etc/remediation/policy.yaml';
+/**
+ * Where the controller keeps its write-ahead journal (an emptyDir: it outlives a crashed or
+ * OOM-killed container, which restarts in the same pod).
+ */
+export const REMEDIATION_STATE_DIRECTORY = '/var/lib/remediation';
 /** Where the controller reads the bearer token Alertmanager must send. */
 export const REMEDIATION_TOKEN_DIRECTORY = '/var/run/secrets/remediation';
 
 /**
- * The Kubernetes permissions the controller needs in each tenant namespace, and nothing more:
- * no wildcards, no escalate, bind or impersonate, no pods/exec, no Secrets.
+ * The Kubernetes permissions the controller needs in each tenant namespace for the policy's
+ * actions, and nothing more: Events always; `patch` on workloads for `restart`; `get`/`patch` on
+ * `/scale` and `list` on HorizontalPodAutoscalers for `scale`; NetworkPolicies (`create`, `list`,
+ * `patch` to extend a block, `delete` for the sweeper) and `get` on workloads (their pod selector)
+ * for `block-ip`; `create` on Jobs for `run-job`. No wildcards, no escalate, bind or impersonate,
+ * no pods/exec, no Secrets.
  */
-export const REMEDIATION_RULES: ReadonlyArray<k8s.PolicyRule> = [
-  { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'patch'] },
-  { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch'] },
-  { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['get', 'list'] },
-  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create', 'list', 'delete'] },
-  { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create'] },
-  { apiGroups: [''], resources: ['events'], verbs: ['create'] },
-];
+export function remediationRbacRules(policy: RemediationPolicy): k8s.PolicyRule[] {
+  const actions = new Set(policy.rules.map((r) => r.action.type));
+  const workloadBlock = policy.rules.some((r) => r.action.type === 'block-ip' && r.action.scope === 'workload');
+  const rules: k8s.PolicyRule[] = [];
+  const workloadVerbs = [...(workloadBlock ? ['get'] : []), ...(actions.has('restart') ? ['patch'] : [])];
+  if (workloadVerbs.length > 0) rules.push({ apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: workloadVerbs });
+  if (actions.has('scale')) {
+    rules.push({ apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch'] });
+    rules.push({ apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] });
+  }
+  if (actions.has('block-ip')) rules.push({ apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create', 'list', 'patch', 'delete'] });
+  if (actions.has('run-job')) rules.push({ apiGroups: ['batch'], resources: ['jobs'], verbs: ['create'] });
+  rules.push({ apiGroups: [''], resources: ['events'], verbs: ['create'] });
+  return rules;
+}
 
 /** Properties of `RemediationController`. */
 export interface RemediationControllerProps {
@@ -46,8 +62,13 @@ export interface RemediationControllerProps {
   readonly rules: ReadonlyArray<RemediationRule>;
   /** Job templates for `run-job` actions. @default - none */
   readonly jobTemplates?: Readonly<Record<string, JobTemplate>>;
-  /** Safety limits (cooldown, caps, attempts). Dry run and allowed namespaces come from the environment and tenants. @default - 10m cooldown, 5 per namespace and 20 in total per 10m, 3 attempts */
-  readonly safety?: Partial<Omit<SafetySettings, 'dryRun' | 'allowedNamespaces'>>;
+  /**
+   * Safety limits (cooldown, caps, attempts, protected CIDRs). Dry run, allowed namespaces and their
+   * owners (each tenant namespace belongs to the tenant it is named after) come from the
+   * environment and tenants.
+   * @default - 10m cooldown, 5 per namespace and 20 in total per 10m, 3 attempts, tenant label `tenant`, no protected CIDRs
+   */
+  readonly safety?: Partial<Omit<SafetySettings, 'dryRun' | 'allowedNamespaces' | 'namespaceTenants'>>;
   /** The Secret key holding the bearer token Alertmanager sends (never created here). */
   readonly token: SecretKeyRef;
   /** Image. @default Images.runtime() */
@@ -95,10 +116,11 @@ export class RemediationController extends Construct {
 
     const draft: RemediationPolicy = {
       safety: {
-        cooldownSeconds: 600, rateWindowSeconds: 600, perNamespaceCap: 5, globalCap: 20, maxAttempts: 3,
+        cooldownSeconds: 600, rateWindowSeconds: 600, perNamespaceCap: 5, globalCap: 20, maxAttempts: 3, tenantLabel: TENANT_LABEL, protectedCidrs: [],
         ...(props.safety ?? {}),
         dryRun: props.environment.automationDryRun,
         allowedNamespaces: [...props.tenantNamespaces],
+        namespaceTenants: Object.fromEntries(props.tenantNamespaces.map((t) => [t, t])),
       },
       targetLabels: { namespace: DEFAULT_LABELS.namespace, deployment: DEFAULT_LABELS.deployment, statefulset: DEFAULT_LABELS.statefulset },
       jobTemplates: { ...(props.jobTemplates ?? {}) },
@@ -117,7 +139,7 @@ export class RemediationController extends Construct {
 
     const sa = new WorkloadServiceAccount(this, 'ServiceAccount', { name, namespace: ns, labels });
     for (const tenantNs of props.tenantNamespaces) {
-      new NamespacedGrant(this, `Tenant-${tenantNs}`, { name, namespace: tenantNs, labels, rules: REMEDIATION_RULES, serviceAccount: { name: sa.name, namespace: ns } });
+      new NamespacedGrant(this, `Tenant-${tenantNs}`, { name, namespace: tenantNs, labels, rules: remediationRbacRules(this.policy), serviceAccount: { name: sa.name, namespace: ns } });
     }
     if (props.alerting) {
       props.alerting.addSecret(props.token.name, [props.token.key]);
@@ -130,7 +152,7 @@ export class RemediationController extends Construct {
     new k8s.KubeDeployment(this, 'Resource', {
       metadata: { name, namespace: ns, labels },
       spec: {
-        // One replica: deduplication and cooldowns are in memory (docs/guide/remediation.md).
+        // One replica: deduplication and cooldowns belong to one journal (docs/guide/remediation.md).
         replicas: 1,
         strategy: { type: 'Recreate' },
         selector: { matchLabels: selector },
@@ -144,7 +166,7 @@ export class RemediationController extends Construct {
             containers: [secureContainer({
               name: 'controller',
               image: props.image ?? Images.runtime(),
-              args: ['remediation', '--policy', REMEDIATION_POLICY_PATH, '--token-file', `${REMEDIATION_TOKEN_DIRECTORY}/${props.token.key}`, '--port', '8080'],
+              args: ['remediation', '--policy', REMEDIATION_POLICY_PATH, '--token-file', `${REMEDIATION_TOKEN_DIRECTORY}/${props.token.key}`, '--port', '8080', '--state-dir', REMEDIATION_STATE_DIRECTORY],
               env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
               ports: [{ name: 'http', port: 8080 }],
               resources: SMALL_RESOURCES,
@@ -154,6 +176,7 @@ export class RemediationController extends Construct {
                 { name: 'policy', mountPath: '/etc/remediation', readOnly: true },
                 { name: 'token', mountPath: REMEDIATION_TOKEN_DIRECTORY, readOnly: true },
                 { name: 'tmp', mountPath: '/tmp' },
+                { name: 'state', mountPath: REMEDIATION_STATE_DIRECTORY },
               ],
               location: this,
             })],
@@ -161,6 +184,7 @@ export class RemediationController extends Construct {
               { name: 'policy', configMap: { name: `${name}-policy` } },
               { name: 'token', secret: { secretName: props.token.name, items: [{ key: props.token.key, path: props.token.key }] } },
               { name: 'tmp', emptyDir: {} },
+              { name: 'state', emptyDir: { sizeLimit: k8s.Quantity.fromString('64Mi') } },
             ],
           }),
         },

@@ -2,8 +2,8 @@
 export interface BackoffPolicy {
   /** Total tries, the first included. */
   readonly attempts: number;
-  /** The wait before retry number `retry` (1 for the first retry), in milliseconds. */
-  readonly delayMs: (retry: number) => number;
+  /** The wait before retry number `retry` (1 for the first retry), in milliseconds; `error` is the failure being retried. */
+  readonly delayMs: (retry: number, error: unknown) => number;
   /** Whether an error is worth another try (others are thrown at once). */
   readonly retriable: (error: unknown) => boolean;
   /** Sleep function (tests pass a fake). @default setTimeout */
@@ -48,7 +48,7 @@ export async function retry<T>(op: (attempt: number) => Promise<T>, policy: Back
     } catch (e) {
       if (!policy.retriable(e)) throw new RetryFailure(e, attempt, false);
       if (attempt >= policy.attempts) throw new RetryFailure(e, attempt, true);
-      const delay = policy.delayMs(attempt);
+      const delay = policy.delayMs(attempt, e);
       policy.onRetry?.(e, attempt, delay);
       await sleep(delay);
     }

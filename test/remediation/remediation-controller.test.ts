@@ -37,7 +37,9 @@ describe('RemediationController', () => {
     const spec = deployment.spec as Spec;
     expect(spec.replicas).toBe(1);
     expect(spec.strategy).toEqual({ type: 'Recreate' });
-    expect(spec.template.spec.containers[0].args).toEqual(['remediation', '--policy', '/etc/remediation/policy.yaml', '--token-file', '/var/run/secrets/remediation/token', '--port', '8080']);
+    expect(spec.template.spec.containers[0].args).toEqual(['remediation', '--policy', '/etc/remediation/policy.yaml', '--token-file', '/var/run/secrets/remediation/token', '--port', '8080', '--state-dir', '/var/lib/remediation']);
+    expect(spec.template.spec.volumes).toContainEqual({ name: 'state', emptyDir: { sizeLimit: '64Mi' } });
+    expect(spec.template.spec.containers[0].volumeMounts).toContainEqual({ name: 'state', mountPath: '/var/lib/remediation' });
     expect(spec.template.spec.volumes).toContainEqual({ name: 'token', secret: { secretName: 'remediation-webhook-token', items: [{ key: 'token', path: 'token' }] } });
     expect(spec.template.spec.containers[0].readinessProbe.httpGet.path).toBe('/readyz');
   });
@@ -68,6 +70,36 @@ describe('RemediationController', () => {
       [{ kind: 'ServiceAccount', name: 'remediation-controller', namespace: 'monitoring' }],
       [{ kind: 'ServiceAccount', name: 'remediation-controller', namespace: 'monitoring' }],
     ]);
+  });
+
+  test('derives the Role from the policy actions', () => {
+    const rulesOf = (objs: Manifest[]) => (find(objs, 'Role', 'acme')[0] as Spec).rules;
+    // restart only: patch on workloads and Events; no Jobs, no HPAs, no NetworkPolicies.
+    expect(rulesOf(objects)).toEqual([
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['patch'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+    ]);
+    const all = synth({
+      jobTemplates: { pool: { image: 'tools:1.0.0', env: {}, activeDeadlineSeconds: 60, backoffLimit: 0, ttlSecondsAfterFinished: 60 } },
+      rules: [
+        { name: 'scale', match: [Matcher.parse('a="s"')], action: { type: 'scale', delta: 1, min: 1, max: 5 }, dryRun: false },
+        { name: 'block', match: [Matcher.parse('a="b"')], action: { type: 'block-ip', sourceLabel: 'source_ip', expirySeconds: 600, allowFrom: ['0.0.0.0/0'], scope: 'workload' }, dryRun: false },
+        { name: 'job', match: [Matcher.parse('a="j"')], action: { type: 'run-job', template: 'pool' }, dryRun: false },
+      ],
+    });
+    expect(rulesOf(all)).toEqual([
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get'] },
+      { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch'] },
+      { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] },
+      { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create', 'list', 'patch', 'delete'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+    ]);
+  });
+
+  test('the policy names each tenant namespace as its own tenant', () => {
+    const [cm] = find(objects, 'ConfigMap');
+    expect(parsePolicy((cm as Spec).data['policy.yaml']).safety).toMatchObject({ tenantLabel: 'tenant', namespaceTenants: { acme: 'acme', globex: 'globex' } });
   });
 
   test('admits webhooks only from Alertmanager (and scraping from Prometheus), and reaches only the API server', () => {

@@ -83,7 +83,7 @@ describe('each check fails on a broken copy', () => {
       args[args.indexOf('--token-file') + 1] = '/var/run/secrets/remediation-token/token';
     });
     expect(podMountProblems(copy)).toEqual([
-      'Deployment/monitoring/remediation-controller container controller: args --token-file /var/run/secrets/remediation-token/token reads /var/run/secrets/remediation-token/token, which is under none of its volume mounts (/etc/remediation, /var/run/secrets/remediation, /tmp)',
+      'Deployment/monitoring/remediation-controller container controller: args --token-file /var/run/secrets/remediation-token/token reads /var/run/secrets/remediation-token/token, which is under none of its volume mounts (/etc/remediation, /var/run/secrets/remediation, /tmp, /var/lib/remediation)',
     ]);
   });
 

@@ -34,6 +34,12 @@ class FloatColumn {
   }
 }
 
+/**
+ * A number in decimal notation, as CSV cells and JSON strings must spell it. `Number()` also reads
+ * `0x1A`, `0b101`, `0o17` and `Infinity`, which no data export means as a sample value.
+ */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
 /** Collects the values of one feature while a file streams by. */
 class FeatureCollector {
   private readonly numbers = new FloatColumn();
@@ -53,10 +59,18 @@ class FeatureCollector {
       this.categories.set(key, (this.categories.get(key) ?? 0) + 1);
       return;
     }
-    const v = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-    if (!Number.isFinite(v)) {
-      throw badInput(`${this.what}, line ${line}: feature '${this.feature.name}' has ${describe(raw)}; allowed: a finite number`);
+    const where = `${this.what}, line ${line}: feature '${this.feature.name}'`;
+    if (typeof raw === 'number') {
+      // JSON.parse turns a literal beyond the double range (1e999) into an infinity.
+      if (!Number.isFinite(raw)) throw badInput(`${where} has a number out of range (beyond ±1.7976931348623157e308); allowed: a finite number`);
+      this.numbers.push(raw);
+      return;
     }
+    if (typeof raw !== 'string' || !DECIMAL.test(raw.trim())) {
+      throw badInput(`${where} has ${describe(raw)}; allowed: a finite number${typeof raw === 'string' && raw.trim() !== '' ? ' in decimal notation (such as 12, -0.5 or 1e-3)' : ''}`);
+    }
+    const v = Number(raw.trim());
+    if (!Number.isFinite(v)) throw badInput(`${where} has the value ${JSON.stringify(raw)}, out of range (beyond ±1.7976931348623157e308); allowed: a finite number`);
     this.numbers.push(v);
   }
 

@@ -34,7 +34,7 @@ export class RemediationMetrics {
   /** `remediation_audit_events_total{result}`: Kubernetes Events written or lost. */
   readonly events = new Counter({
     name: 'remediation_audit_events_total',
-    help: 'Kubernetes Events the controller wrote (created) or could not write (failed).',
+    help: 'Kubernetes Events the controller wrote (created), could not write (failed) or left out under load (skipped).',
     labelNames: ['result'] as const,
     registers: [this.registry],
   });

@@ -31,6 +31,33 @@ export interface OwnedObject {
   readonly annotations: Readonly<Record<string, string>>;
 }
 
+/** A label selector as the API writes it. */
+export interface LabelSelectorView {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  readonly matchExpressions?: readonly unknown[];
+}
+
+/** One peer of a NetworkPolicy ingress rule, in wire form. */
+export interface NetworkPolicyPeerView {
+  readonly ipBlock?: { readonly cidr: string; readonly except?: readonly string[] };
+  readonly podSelector?: LabelSelectorView;
+  readonly namespaceSelector?: LabelSelectorView;
+}
+
+/** One ingress rule, in wire form: no `from` admits every source. */
+export interface NetworkPolicyIngressView {
+  readonly from?: readonly NetworkPolicyPeerView[];
+  readonly ports?: readonly unknown[];
+}
+
+/** A NetworkPolicy found by a list call, with what a block needs to know about it. */
+export interface NetworkPolicyObject extends OwnedObject {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly podSelector: LabelSelectorView;
+  readonly policyTypes: readonly string[];
+  readonly ingress: readonly NetworkPolicyIngressView[];
+}
+
 /** What the controller calls on the Kubernetes API. Every method throws `ClusterError` on failure. */
 export interface ClusterApi {
   /** Merge-patch annotations onto the workload's pod template (`spec.template.metadata.annotations`). */
@@ -45,14 +72,18 @@ export interface ClusterApi {
   listAutoscalers(namespace: string): Promise<readonly AutoscalerBounds[]>;
   /** Create a NetworkPolicy (networking.k8s.io/v1). */
   createNetworkPolicy(namespace: string, manifest: Manifest): Promise<void>;
-  /** List NetworkPolicies carrying a label selector. */
-  listNetworkPolicies(namespace: string, labelSelector: string): Promise<readonly OwnedObject[]>;
+  /** List NetworkPolicies carrying a label selector (empty: all of the namespace). */
+  listNetworkPolicies(namespace: string, labelSelector: string): Promise<readonly NetworkPolicyObject[]>;
+  /** Merge-patch annotations onto a NetworkPolicy (`metadata.annotations`). */
+  patchNetworkPolicyAnnotations(namespace: string, name: string, annotations: Readonly<Record<string, string>>): Promise<void>;
   /** Delete a NetworkPolicy. */
   deleteNetworkPolicy(namespace: string, name: string): Promise<void>;
   /** Create a Job (batch/v1). */
   createJob(namespace: string, manifest: Manifest): Promise<void>;
   /** Create an Event (core/v1). */
   createEvent(namespace: string, manifest: Manifest): Promise<void>;
+  /** Close kept-alive connections (at shutdown). @default - nothing to close */
+  close?(): void;
 }
 
 /** A failed API call; `status` is the HTTP status, or 0 for a timeout or a connection error. */
@@ -60,6 +91,8 @@ export class ClusterError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The server's `Retry-After` (429, 503) in milliseconds. @default - none sent */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'ClusterError';
@@ -90,6 +123,10 @@ export interface RetryOptions {
   readonly baseDelayMs?: number;
   /** Largest delay in milliseconds. @default 2000 */
   readonly maxDelayMs?: number;
+  /** Longest `Retry-After` honoured, in milliseconds (a longer one fails the call instead). @default 10_000 */
+  readonly maxRetryAfterMs?: number;
+  /** Epoch milliseconds after which no retry is started (the action's time budget). @default - no deadline */
+  readonly deadline?: number;
   /** Sleep function (tests pass a fake). @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
   /** Called before each retry with the error and the delay. @default - nothing */
@@ -102,9 +139,17 @@ export interface Retried<T> {
   readonly tries: number;
 }
 
+/** Milliseconds from a `Retry-After` header (delay-seconds or an HTTP date), or undefined. */
+export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
 /**
  * Run `op` until it succeeds, retrying retriable `ClusterError`s (409, 429, 5xx, timeouts) with
- * exponential backoff; other errors (403, 404, 422, …) are thrown at once. `op` receives the try
+ * exponential backoff, waiting at least the server's `Retry-After`; other errors (403, 404, 422, …) are thrown at once. `op` receives the try
  * number (1-based) and must be idempotent: the controller's operations are (fixed annotation
  * values, deterministic object names, resourceVersion-guarded scale writes).
  */
@@ -113,9 +158,15 @@ export async function withRetry<T>(op: (tryNumber: number) => Promise<T>, option
   try {
     const r = await retry(op, {
       attempts: options.attempts ?? 5,
-      // ±20 % jitter, so controllers retrying together do not stay in step.
-      delayMs: (n) => backoff(n) * (0.8 + Math.random() * 0.4),
-      retriable: (e) => asClusterError(e).retriable,
+      // ±20 % jitter, so controllers retrying together do not stay in step; a server that says
+      // when to come back (429 or 503 with Retry-After) is waited for at least that long.
+      delayMs: (n, e) => Math.max(backoff(n) * (0.8 + Math.random() * 0.4), asClusterError(e).retryAfterMs ?? 0),
+      retriable: (e) => {
+        const err = asClusterError(e);
+        const wait = err.retryAfterMs ?? 0;
+        // A retry that would start after the deadline is not worth starting.
+        return err.retriable && wait <= (options.maxRetryAfterMs ?? 10_000) && (options.deadline === undefined || Date.now() + wait < options.deadline);
+      },
       sleep: options.sleep,
       onRetry: (e, n, delay) => options.onRetry?.(asClusterError(e), n, Math.round(delay)),
     });

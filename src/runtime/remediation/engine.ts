@@ -4,6 +4,7 @@
  */
 import { RemediationPolicy, RemediationRule, ResolvedTarget, findRule, resolveTarget, targetKey } from '../../remediation/policy';
 import { DedupStore, alertKey } from './dedup';
+import { JournalEntry } from './journal';
 import { WebhookAlert } from './webhook';
 
 /** Every decision the engine makes, as used in the `decision` metric label and the audit log. */
@@ -21,6 +22,7 @@ export const DECISIONS = [
   'refused_rate_namespace',
   'refused_rate_global',
   'refused_max_attempts',
+  'abandoned',
 ] as const;
 /** A decision name. */
 export type DecisionName = (typeof DECISIONS)[number];
@@ -28,7 +30,7 @@ export type DecisionName = (typeof DECISIONS)[number];
 /** What `decide` returns. `execute` means: run the rule's action on the target. */
 export interface Decision {
   /** `execute` (live or dry run) or a final decision that needs no cluster call. */
-  readonly decision: 'execute' | Exclude<DecisionName, 'acted' | 'noop' | 'failed' | 'dry_run'>;
+  readonly decision: 'execute' | Exclude<DecisionName, 'acted' | 'noop' | 'failed' | 'dry_run' | 'abandoned'>;
   /** Human-readable reason. */
   readonly reason: string;
   readonly alert: WebhookAlert;
@@ -160,6 +162,35 @@ export class DecisionEngine {
     } else {
       this.dedup.set(d.key, 'done', d.groupKey, now);
     }
+  }
+
+  /**
+   * Rebuild the bookkeeping from journalled intents (after a restart): their alerts are known
+   * (in flight until their outcome is recorded), their targets cool down and they count against
+   * the attempt and rate windows from the time they were decided.
+   */
+  restore(entries: readonly JournalEntry[]): void {
+    const now = this.now();
+    const s = this.policy.safety;
+    const windowMs = s.rateWindowSeconds * 1000;
+    for (const { intent, outcome } of [...entries].sort((a, b) => a.intent.decidedAt - b.intent.decidedAt)) {
+      const failed = outcome?.result === 'failure';
+      this.dedup.set(intent.key, outcome === undefined ? 'in-flight' : failed && !outcome.permanent ? 'retryable' : 'done', intent.groupKey, now);
+      if (!failed) {
+        const until = intent.decidedAt + s.cooldownSeconds * 1000;
+        if (until > (this.cooldownUntil.get(intent.targetKey) ?? 0)) this.cooldownUntil.set(intent.targetKey, until);
+      }
+      if (intent.decidedAt > now - windowMs) {
+        windowFor(this.attempts, intent.targetKey).add(intent.decidedAt);
+        windowFor(this.perNamespace, intent.namespace).add(intent.decidedAt);
+        this.global.add(intent.decidedAt);
+      }
+    }
+  }
+
+  /** Set the dedup state of an alert key directly (a reconciled intent). */
+  settle(key: string, groupKey: string, state: 'done' | 'retryable'): void {
+    this.dedup.set(key, state, groupKey, this.now());
   }
 
   /** Drop expired bookkeeping. */

@@ -3,8 +3,10 @@
  * dynamic `import()` when the controller starts (never by unit tests, which use the interface).
  */
 import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { WorkloadTarget } from '../../remediation/policy';
-import { AutoscalerBounds, ClusterApi, ClusterError, Manifest, OwnedObject, ScaleState } from './cluster';
+import { AutoscalerBounds, ClusterApi, ClusterError, Manifest, NetworkPolicyObject, ScaleState, parseRetryAfter } from './cluster';
 
 /** Where the client configuration comes from. */
 export interface KubeClusterOptions {
@@ -18,7 +20,7 @@ export interface KubeClusterOptions {
 type CallOptions = Parameters<K8s.CoreV1Api['createNamespacedEvent']>[1];
 
 function toClusterError(e: unknown, what: string): ClusterError {
-  const err = e as { code?: unknown; body?: unknown; name?: string; message?: string };
+  const err = e as { code?: unknown; body?: unknown; name?: string; message?: string; headers?: Record<string, string | undefined> };
   if (typeof err.code === 'number') {
     let detail = '';
     try {
@@ -27,7 +29,9 @@ function toClusterError(e: unknown, what: string): ClusterError {
     } catch {
       detail = String(err.body).slice(0, 200);
     }
-    return new ClusterError(err.code, `${what}: ${detail || `HTTP ${err.code}`}`);
+    const headers = err.headers ?? {};
+    const retryAfter = headers['retry-after'] ?? headers['Retry-After'];
+    return new ClusterError(err.code, `${what}: ${detail || `HTTP ${err.code}`}`, parseRetryAfter(retryAfter));
   }
   const timedOut = err.name === 'AbortError' || err.name === 'TimeoutError' || /abort|timeout/i.test(err.message ?? '');
   return new ClusterError(0, `${what}: ${timedOut ? 'request timed out' : (err.message ?? String(e))}`);
@@ -42,7 +46,11 @@ export async function createKubeCluster(options: KubeClusterOptions = {}): Promi
   return new KubeCluster(k8s, kc, options.requestTimeoutMs ?? 5000);
 }
 
+/** Most connections kept open to the API server. */
+const MAX_SOCKETS = 16;
+
 class KubeCluster implements ClusterApi {
+  private agent?: http.Agent;
   private readonly apps: K8s.AppsV1Api;
   private readonly autoscaling: K8s.AutoscalingV2Api;
   private readonly networking: K8s.NetworkingV1Api;
@@ -70,11 +78,32 @@ class KubeCluster implements ClusterApi {
     const mw: K8s.ObservableMiddleware = {
       pre: (ctx) => {
         ctx.setSignal(AbortSignal.timeout(timeoutMs));
+        const agent = ctx.getAgent();
+        if (agent !== undefined) ctx.setAgent(this.pooled(agent));
         return header.pre(ctx);
       },
       post: (r) => header.post(r),
     };
     return { middleware: [mw], middlewareMergeStrategy: 'append' };
+  }
+
+  /**
+   * One keep-alive agent for every call. The client builds a fresh agent (so a fresh TCP and TLS
+   * connection) per request from the kubeconfig; the first one's options (CA, client certificate,
+   * server name) make the shared agent. Proxy agents are left as they are.
+   */
+  private pooled(agent: http.Agent | https.Agent): http.Agent | https.Agent {
+    if (this.agent !== undefined) return this.agent;
+    if (agent.constructor !== http.Agent && agent.constructor !== https.Agent) return agent;
+    this.agent = agent instanceof https.Agent
+      ? new https.Agent({ ...agent.options, keepAlive: true, maxSockets: MAX_SOCKETS })
+      : new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
+    return this.agent;
+  }
+
+  /** Close the kept-alive connections. */
+  close(): void {
+    this.agent?.destroy();
   }
 
   /**
@@ -139,9 +168,24 @@ class KubeCluster implements ClusterApi {
     await this.call(`create networkpolicy in ${namespace}`, () => this.networking.createNamespacedNetworkPolicy({ namespace, body: this.model<K8s.V1NetworkPolicy>(manifest) }, this.opts()));
   }
 
-  async listNetworkPolicies(namespace: string, labelSelector: string): Promise<readonly OwnedObject[]> {
-    const list = await this.call(`list networkpolicies in ${namespace}`, () => this.networking.listNamespacedNetworkPolicy({ namespace, labelSelector }, this.opts()));
-    return list.items.map((n) => ({ namespace, name: n.metadata?.name ?? '', annotations: n.metadata?.annotations ?? {} }));
+  async listNetworkPolicies(namespace: string, labelSelector: string): Promise<readonly NetworkPolicyObject[]> {
+    const list = await this.call(`list networkpolicies in ${namespace}`, () =>
+      this.networking.listNamespacedNetworkPolicy({ namespace, ...(labelSelector !== '' ? { labelSelector } : {}) }, this.opts()),
+    );
+    return list.items.map((n) => ({
+      namespace,
+      name: n.metadata?.name ?? '',
+      annotations: n.metadata?.annotations ?? {},
+      labels: n.metadata?.labels ?? {},
+      podSelector: n.spec?.podSelector ?? {},
+      policyTypes: n.spec?.policyTypes ?? [],
+      // The client's model calls `from` `_from`; the rest has the wire names.
+      ingress: (n.spec?.ingress ?? []).map((r) => ({ ...(r._from !== undefined ? { from: r._from } : {}), ...(r.ports !== undefined ? { ports: r.ports } : {}) })),
+    }));
+  }
+
+  async patchNetworkPolicyAnnotations(namespace: string, name: string, annotations: Readonly<Record<string, string>>): Promise<void> {
+    await this.call(`patch networkpolicy ${namespace}/${name}`, () => this.networking.patchNamespacedNetworkPolicy({ namespace, name, body: { metadata: { annotations } } }, this.opts(true)));
   }
 
   async deleteNetworkPolicy(namespace: string, name: string): Promise<void> {

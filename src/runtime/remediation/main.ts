@@ -10,6 +10,7 @@ import { AuditLog } from './audit';
 import { ClusterApi } from './cluster';
 import { RemediationController } from './controller';
 import { DedupStore } from './dedup';
+import { Journal } from './journal';
 import { createKubeCluster } from './kube-cluster';
 import { WebhookServer } from './server';
 
@@ -33,7 +34,11 @@ Options (each also read from the environment variable shown):
   --retry-base-ms N        first backoff delay, doubling                REMEDIATION_RETRY_BASE_MS (default 100)
   --sweep-interval-s N     how often expired IP blocks are deleted      REMEDIATION_SWEEP_INTERVAL_S (default 60)
   --dedup-ttl-s N          how long an alert is remembered              REMEDIATION_DEDUP_TTL_S (default 86400)
-  --drain-timeout-s N      on SIGTERM, wait this long for running actions REMEDIATION_DRAIN_TIMEOUT_S (default 25)
+  --action-budget-ms N     no retry of an action starts after this long REMEDIATION_ACTION_BUDGET_MS (default: 80 % of the drain timeout)
+  --state-dir DIR          journal of intents and outcomes (a volume)   REMEDIATION_STATE_DIR     (default: none, state in memory only)
+  --drain-timeout-s N      on SIGTERM, the whole drain (requests, then running actions) takes at
+                           most this long; actions still running are audited as abandoned and
+                           the exit code is 1                           REMEDIATION_DRAIN_TIMEOUT_S (default 25)
   --help                   print this text
 
 Run exactly one replica (see docs/guide/remediation.md).
@@ -54,6 +59,8 @@ const FLAGS: Readonly<Record<string, string>> = {
   'sweep-interval-s': 'REMEDIATION_SWEEP_INTERVAL_S',
   'dedup-ttl-s': 'REMEDIATION_DEDUP_TTL_S',
   'drain-timeout-s': 'REMEDIATION_DRAIN_TIMEOUT_S',
+  'state-dir': 'REMEDIATION_STATE_DIR',
+  'action-budget-ms': 'REMEDIATION_ACTION_BUDGET_MS',
 };
 
 /** Parsed command line. */
@@ -130,28 +137,36 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
   let controller: RemediationController;
   let sweepMs: number;
   let drainMs: number;
+  let cluster: ClusterApi;
   try {
     if (v.policy === undefined) throw new Error('--policy (or REMEDIATION_POLICY_FILE) is required');
     if (v['token-file'] === undefined) throw new Error('--token-file (or REMEDIATION_TOKEN_FILE) is required');
     if ((v['tls-cert'] === undefined) !== (v['tls-key'] === undefined)) throw new Error('--tls-cert and --tls-key go together');
     const policy = parsePolicy(fs.readFileSync(v.policy, 'utf8'));
     const timeoutMs = intOption(v, 'request-timeout-ms', 5000, 1);
-    const cluster = hooks.cluster ?? (await createKubeCluster({ ...(v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig } : {}), requestTimeoutMs: timeoutMs }));
+    cluster = hooks.cluster ?? (await createKubeCluster({ ...(v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig } : {}), requestTimeoutMs: timeoutMs }));
     sweepMs = intOption(v, 'sweep-interval-s', 60, 1) * 1000;
     drainMs = intOption(v, 'drain-timeout-s', 25, 0) * 1000;
+    const dedupTtlMs = intOption(v, 'dedup-ttl-s', 86_400, 1) * 1000;
     controller = new RemediationController({
       policy,
       cluster,
       ...(args.dryRun !== undefined ? { dryRun: args.dryRun } : {}),
       retry: { attempts: intOption(v, 'retry-attempts', 5, 1), baseDelayMs: intOption(v, 'retry-base-ms', 100, 1) },
       log,
-      dedup: new DedupStore({ ttlMs: intOption(v, 'dedup-ttl-s', 86_400, 1) * 1000 }),
+      dedup: new DedupStore({ ttlMs: dedupTtlMs }),
       instance: process.env.POD_NAME ?? os.hostname(),
+      // An action that started just before SIGTERM still ends inside the drain.
+      actionBudgetMs: intOption(v, 'action-budget-ms', Math.max(1000, Math.floor(drainMs * 0.8)), 1),
+      ...(v['state-dir'] !== undefined ? { journal: new Journal({ directory: v['state-dir'], retentionMs: dedupTtlMs }) } : {}),
     });
+    // Unfinished intents are settled before any webhook can be decided against stale state.
+    await controller.recover();
     server = new WebhookServer({
       controller,
       tokenFile: v['token-file'],
       maxBodyBytes: intOption(v, 'max-body-bytes', 1_048_576, 1024),
+      log,
       ...(v['tls-cert'] !== undefined && v['tls-key'] !== undefined ? { tls: { certFile: v['tls-cert'], keyFile: v['tls-key'] } } : {}),
     });
     const port = await server.listen(intOption(v, 'port', 8080, 0), v.host ?? '0.0.0.0');
@@ -176,11 +191,16 @@ export async function main(argv: readonly string[], hooks: MainHooks = {}): Prom
       process.once('SIGINT', () => resolve());
     }));
   clearInterval(timer);
-  log.log('info', 'shutting down', { pending: controller.pending });
-  await server.close();
-  const drained = await controller.drain(drainMs);
-  log.log(drained ? 'info' : 'warn', 'stopped', { drained, pending: controller.pending });
-  return 0;
+  // The whole drain fits --drain-timeout-s (below the pod's terminationGracePeriodSeconds): the
+  // server gets at most a fifth of it for requests being served, the actions the rest.
+  const began = Date.now();
+  log.log('info', 'shutting down', { pending: controller.pending, drainTimeoutMs: drainMs });
+  const requestsFinished = await server.close(Math.min(5_000, Math.floor(drainMs / 5)));
+  const drained = await controller.drain(Math.max(0, drainMs - (Date.now() - began)));
+  const abandoned = drained ? 0 : controller.abandonPending();
+  cluster.close?.();
+  log.log(drained ? 'info' : 'error', 'stopped', { drained, requestsFinished, pending: controller.pending, abandoned, durationMs: Date.now() - began });
+  return drained ? 0 : 1;
 }
 
 if (require.main === module) {

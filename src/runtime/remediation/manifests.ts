@@ -3,9 +3,9 @@
  * derived deterministically from what they are for, so a retried create is recognised by its 409.
  */
 import { createHash } from 'node:crypto';
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { BlockIpAction, JobTemplate, WorkloadTarget } from '../../remediation/policy';
-import { Manifest } from './cluster';
+import { Manifest, NetworkPolicyObject } from './cluster';
 
 /** Value of `app.kubernetes.io/managed-by` on every object the controller creates. */
 export const MANAGED_BY = 'tenant-monitoring-remediation';
@@ -25,43 +25,148 @@ function ownedLabels(extra: Readonly<Record<string, string>> = {}): Record<strin
   return { ...extra, 'app.kubernetes.io/managed-by': MANAGED_BY, 'app.kubernetes.io/component': 'remediation' };
 }
 
-/** Name of the NetworkPolicy that blocks `ip` from the workload. */
-export function blockPolicyName(target: WorkloadTarget, ip: string): string {
-  return `remediation-block-${shortHash([target.kind, target.name, ip])}`;
+/** What a block applies to: a workload's pods, or every pod of a namespace. */
+export type BlockScope = WorkloadTarget | { readonly namespace: string };
+
+function scopeWorkload(scope: BlockScope): WorkloadTarget | undefined {
+  return 'kind' in scope ? scope : undefined;
+}
+
+/** Name of the NetworkPolicy that blocks `ip` from the workload (or the namespace). */
+export function blockPolicyName(scope: BlockScope, ip: string): string {
+  const w = scopeWorkload(scope);
+  return `remediation-block-${shortHash(w !== undefined ? [w.kind, w.name, ip] : ['Namespace', scope.namespace, ip])}`;
 }
 
 /**
- * A NetworkPolicy selecting the workload's pods that allows ingress from `action.allowFrom` except
- * the blocked address. NetworkPolicies only add allowances, so the block holds where the pods'
- * other policies do not allow that address themselves (see docs/guide/remediation.md).
+ * A label value (at most 63 characters, alphanumeric at both ends) naming `text`: the text itself
+ * when it fits, else its first characters and a hash of the whole, so distinct names stay distinct.
+ */
+export function labelValue(text: string): string {
+  if (text.length <= 63 && /^([a-zA-Z0-9]([-_.a-zA-Z0-9]*[a-zA-Z0-9])?)?$/.test(text)) return text;
+  const head = text.slice(0, 52).replace(/[^-_.a-zA-Z0-9]/g, '-').replace(/^[^a-zA-Z0-9]+|[^a-zA-Z0-9]+$/g, '');
+  return `${head}${head === '' ? '' : '-'}${shortHash([text], 10)}`;
+}
+
+function parseCidr(cidr: string): { net: string; bits: number; type: 'ipv4' | 'ipv6' } {
+  const [net, bits] = cidr.split('/');
+  return { net, bits: Number(bits), type: isIP(net) === 4 ? 'ipv4' : 'ipv6' };
+}
+
+/** Whether `ip` lies in `cidr` (false across address families). */
+export function cidrContains(cidr: string, ip: string): boolean {
+  const c = parseCidr(cidr);
+  const type = isIP(ip) === 4 ? 'ipv4' : 'ipv6';
+  if (c.type !== type) return false;
+  const list = new BlockList();
+  list.addSubnet(c.net, c.bits, c.type);
+  return list.check(ip, type);
+}
+
+/** Whether every address of `inner` lies in `outer`. */
+function cidrWithin(inner: string, outer: string): boolean {
+  const i = parseCidr(inner);
+  const o = parseCidr(outer);
+  return i.type === o.type && o.bits <= i.bits && cidrContains(outer, i.net);
+}
+
+function isOwned(np: NetworkPolicyObject): boolean {
+  return np.labels['app.kubernetes.io/managed-by'] === MANAGED_BY;
+}
+
+function governsIngress(np: NetworkPolicyObject): boolean {
+  return np.policyTypes.length === 0 || np.policyTypes.includes('Ingress');
+}
+
+/** Whether the policy's pod selector selects every pod that carries `podLabels` (and maybe others). */
+function selectsAll(np: NetworkPolicyObject, podLabels: Readonly<Record<string, string>>): boolean {
+  if ((np.podSelector.matchExpressions ?? []).length > 0) return false;
+  return Object.entries(np.podSelector.matchLabels ?? {}).every(([k, v]) => podLabels[k] === v);
+}
+
+/** Whether the policy may select some pod carrying `podLabels` (no label it requires contradicts them). */
+function mayOverlap(np: NetworkPolicyObject, podLabels: Readonly<Record<string, string>>): boolean {
+  return Object.entries(np.podSelector.matchLabels ?? {}).every(([k, v]) => podLabels[k] === undefined || podLabels[k] === v);
+}
+
+/**
+ * The namespace's own NetworkPolicies (not the controller's) that would still admit `ip` to some of
+ * the pods: an ingress rule without `from`, or an ipBlock containing it and not excepting it.
+ * NetworkPolicies only add allowances, so no policy of the controller can take these away.
+ */
+export function policiesAdmitting(policies: readonly NetworkPolicyObject[], podLabels: Readonly<Record<string, string>>, ip: string): string[] {
+  return policies
+    .filter((np) => !isOwned(np) && governsIngress(np) && mayOverlap(np, podLabels))
+    .filter((np) => np.ingress.some((r) => r.from === undefined || r.from.length === 0 || r.from.some((p) => p.ipBlock !== undefined && cidrContains(p.ipBlock.cidr, ip) && !(p.ipBlock.except ?? []).some((e) => cidrContains(e, ip)))))
+    .map((np) => np.name);
+}
+
+/**
+ * The ingress rules of a block: the ipBlock peers that the namespace's own policies selecting all
+ * of the pods already admit (with their ports), within `allowFrom`, with the blocked address
+ * added to `except`. Copying only what is already admitted, the block never widens ingress.
+ */
+export function derivedBlockIngress(
+  policies: readonly NetworkPolicyObject[],
+  podLabels: Readonly<Record<string, string>>,
+  ip: string,
+  allowFrom: readonly string[],
+): Array<Record<string, unknown>> {
+  const blocked = `${ip}/${isIP(ip) === 4 ? 32 : 128}`;
+  const rules: Array<Record<string, unknown>> = [];
+  for (const np of policies.filter((p) => !isOwned(p) && governsIngress(p) && selectsAll(p, podLabels))) {
+    for (const rule of np.ingress) {
+      const from = rule.from === undefined || rule.from.length === 0 ? [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }] : rule.from;
+      const peers: Array<Record<string, unknown>> = [];
+      for (const b of from.flatMap((p) => (p.ipBlock !== undefined ? [p.ipBlock] : []))) {
+        for (const a of allowFrom) {
+          // The narrower of the two ranges, when one holds the other.
+          const cidr = cidrWithin(b.cidr, a) ? b.cidr : cidrWithin(a, b.cidr) ? a : undefined;
+          if (cidr === undefined) continue;
+          const except = (b.except ?? []).filter((e) => cidrWithin(e, cidr));
+          if (cidrContains(cidr, ip) && !except.some((e) => cidrContains(e, ip))) except.push(blocked);
+          peers.push({ ipBlock: { cidr, ...(except.length > 0 ? { except } : {}) } });
+        }
+      }
+      if (peers.length > 0) rules.push({ from: peers, ...(rule.ports !== undefined ? { ports: rule.ports } : {}) });
+    }
+  }
+  return rules;
+}
+
+/**
+ * A NetworkPolicy selecting the workload's pods (or the namespace's) whose ingress rules are
+ * derived from the namespace's own policies (`derivedBlockIngress`), so it admits nothing they did
+ * not already admit; its annotations carry the blocked address and the expiry the sweeper honours.
  */
 export function blockNetworkPolicy(
-  target: WorkloadTarget,
+  scope: BlockScope,
   podSelector: Readonly<Record<string, string>>,
   ip: string,
   action: BlockIpAction,
   now: Date,
+  existing: readonly NetworkPolicyObject[] = [],
 ): Manifest {
-  const family = isIP(ip);
-  const blocked = `${ip}/${family === 4 ? 32 : 128}`;
-  const from = action.allowFrom.map((cidr) => {
-    const sameFamily = isIP(cidr.split('/')[0]) === family;
-    return { ipBlock: sameFamily ? { cidr, except: [blocked] } : { cidr } };
-  });
+  const w = scopeWorkload(scope);
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     metadata: {
-      name: blockPolicyName(target, ip),
-      namespace: target.namespace,
-      labels: ownedLabels({ 'remediation.tenant-monitoring.io/target': target.name }),
+      name: blockPolicyName(scope, ip),
+      namespace: scope.namespace,
+      labels: ownedLabels({ 'remediation.tenant-monitoring.io/target': labelValue(w !== undefined ? w.name : scope.namespace) }),
       annotations: {
-        [EXPIRES_AT_ANNOTATION]: new Date(now.getTime() + action.expirySeconds * 1000).toISOString(),
+        [EXPIRES_AT_ANNOTATION]: blockExpiry(action, now),
         'remediation.tenant-monitoring.io/blocked-ip': ip,
       },
     },
-    spec: { podSelector: { matchLabels: { ...podSelector } }, policyTypes: ['Ingress'], ingress: [{ from }] },
+    spec: { podSelector: { matchLabels: { ...podSelector } }, policyTypes: ['Ingress'], ingress: derivedBlockIngress(existing, podSelector, ip, action.allowFrom) },
   };
+}
+
+/** When a block decided at `now` expires (RFC 3339). */
+export function blockExpiry(action: BlockIpAction, now: Date): string {
+  return new Date(now.getTime() + action.expirySeconds * 1000).toISOString();
 }
 
 /** Name of the Job run for one alert from one template. */

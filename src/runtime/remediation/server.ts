@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { AddressInfo } from 'node:net';
+import { AuditLog } from './audit';
 import { RemediationController } from './controller';
 import { PayloadError, validatePayload } from './webhook';
 
@@ -20,6 +21,12 @@ export interface WebhookServerOptions {
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
   /** Path of the webhook. @default '/webhook' */
   readonly path?: string;
+  /** Where rejected requests are logged (status, reason, source address; never the token). @default - not logged */
+  readonly log?: AuditLog;
+  /** Longest time a client may take to send a whole request, in milliseconds. @default 10_000 */
+  readonly requestTimeoutMs?: number;
+  /** Most webhooks handled at once; more get 429 with `Retry-After: 1` before their body is read. @default 64 */
+  readonly maxConcurrentRequests?: number;
 }
 
 /**
@@ -85,6 +92,9 @@ function send(res: http.ServerResponse, status: number, body: unknown, contentTy
   res.end(text);
 }
 
+/** Statuses worth a log line when a webhook is turned away. */
+const LOGGED_REJECTIONS: ReadonlySet<number> = new Set([400, 401, 405, 413, 429, 503]);
+
 /** The HTTP server; `listen` then `close` for a graceful shutdown. */
 export class WebhookServer {
   private readonly server: http.Server;
@@ -92,6 +102,9 @@ export class WebhookServer {
   private readonly maxBody: number;
   private readonly path: string;
   private ready = false;
+  private draining = false;
+  private closed?: Promise<void>;
+  private active = 0;
 
   constructor(private readonly options: WebhookServerOptions) {
     this.tokens = new TokenSource(options.tokenFile);
@@ -104,6 +117,9 @@ export class WebhookServer {
       ? https.createServer({ cert: fs.readFileSync(options.tls.certFile), key: fs.readFileSync(options.tls.keyFile) }, handler)
       : http.createServer(handler);
     this.server.keepAliveTimeout = 65_000;
+    // A client that trickles its request in is cut off, so it cannot hold a drain open.
+    this.server.requestTimeout = options.requestTimeoutMs ?? 10_000;
+    this.server.headersTimeout = Math.min(this.server.requestTimeout, 5_000);
   }
 
   /** Start listening; resolves to the bound port. */
@@ -116,13 +132,35 @@ export class WebhookServer {
     return (this.server.address() as AddressInfo).port;
   }
 
-  /** Stop accepting connections (readiness turns false), then wait for open requests. */
-  async close(): Promise<void> {
+  /**
+   * Begin the drain: readiness answers 503, no new connections are accepted, idle keep-alive
+   * connections are closed, and any request still arriving on an open connection gets 503 with
+   * `Connection: close`.
+   */
+  stopAccepting(): void {
+    if (this.closed !== undefined) return;
     this.ready = false;
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeIdleConnections();
-    });
+    this.draining = true;
+    this.closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+  }
+
+  /**
+   * Stop accepting (see `stopAccepting`), wait at most `graceMs` for the requests being served,
+   * then cut every connection still open (slow clients). Resolves to whether all requests had
+   * finished by themselves.
+   */
+  async close(graceMs = 5_000): Promise<boolean> {
+    this.stopAccepting();
+    const closed = this.closed as Promise<void>;
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([closed.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))]);
+    clearTimeout(timer);
+    if (!finished) {
+      this.server.closeAllConnections();
+      await closed;
+    }
+    return finished;
   }
 
   private async route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -130,18 +168,36 @@ export class WebhookServer {
     if (url === this.path) {
       const end = this.options.controller.metrics.webhookDuration.startTimer();
       let status = 500;
+      if (this.draining) res.setHeader('connection', 'close');
       try {
+        if (this.draining) throw new HttpError(503, 'shutting down');
         if (req.method !== 'POST') throw new HttpError(405, 'use POST');
-        status = await this.webhook(req, res);
+        // Backpressure before any work: the body is not even read.
+        if (this.active >= (this.options.maxConcurrentRequests ?? 64)) throw new HttpError(429, 'too many webhooks at once; retry');
+        if (this.options.controller.saturated) throw new HttpError(503, 'too many actions running; retry');
+        this.active++;
+        try {
+          status = await this.webhook(req, res);
+        } finally {
+          this.active--;
+        }
       } catch (e) {
         status = e instanceof HttpError ? e.status : 500;
-        send(res, status, { error: e instanceof HttpError ? e.message : 'internal error' });
-        if (status === 413) req.resume();
+        const reason = e instanceof HttpError ? e.message : 'internal error';
+        if (status === 503) res.setHeader('retry-after', this.draining ? '5' : '1');
+        if (status === 429) res.setHeader('retry-after', '1');
+        if (this.draining) res.setHeader('connection', 'close');
+        send(res, status, { error: reason });
+        if (status === 413 || status === 429 || status === 503) req.resume();
+        if (LOGGED_REJECTIONS.has(status)) {
+          this.options.log?.log('warn', 'request rejected', { status, reason, method: req.method, path: url, source: req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] ?? '' });
+        }
       } finally {
         end({ code: String(status) });
       }
       return;
     }
+    if (this.draining) res.setHeader('connection', 'close');
     if (req.method !== 'GET') return send(res, 405, { error: 'use GET' });
     if (url === '/healthz') return send(res, 200, { status: 'ok' });
     if (url === '/readyz') return send(res, this.ready ? 200 : 503, { status: this.ready ? 'ready' : 'shutting down' });
@@ -161,6 +217,8 @@ export class WebhookServer {
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > this.maxBody) throw new HttpError(413, `body larger than ${this.maxBody} bytes`);
     const body = await this.readBody(req);
+    // A request whose body arrived after the drain began is not acted on.
+    if (this.draining) throw new HttpError(503, 'shutting down');
     let json: unknown;
     try {
       json = JSON.parse(body);

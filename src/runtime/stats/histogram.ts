@@ -3,7 +3,8 @@ import { lowerBound, upperBound } from './sort';
 /**
  * The `q`-quantile from an accessor of order statistics (`at(i)` = the i-th smallest value), with
  * linear interpolation computed with the same floating-point steps as numpy's default
- * `np.quantile(method='linear')`, so bin edges agree with numpy to the last bit.
+ * `np.quantile(method='linear')`, so bin edges agree with numpy to the last bit, except where
+ * numpy's difference of the two order statistics overflows (then the edge stays finite).
  */
 function linearQuantile(n: number, q: number, at: (i: number) => number): number {
   const virtualIndex = (n - 1) * q;
@@ -13,6 +14,10 @@ function linearQuantile(n: number, q: number, at: (i: number) => number): number
   const a = at(prev);
   const b = at(next);
   const diff = b - a;
+  // Order statistics more than the largest double apart (beyond about ±9e307) overflow the
+  // difference to Infinity, and numpy's formula then yields an infinite edge that every value
+  // falls below (or none): interpolate from the halves instead, which stays between a and b.
+  if (!Number.isFinite(diff)) return Math.min(b, Math.max(a, (a / 2 + (b / 2 - a / 2) * gamma) * 2));
   // numpy's _lerp: interpolate from the nearer end for accuracy.
   return gamma >= 0.5 ? b - diff * (1 - gamma) : a + diff * gamma;
 }

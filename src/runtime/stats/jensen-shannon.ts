@@ -1,3 +1,4 @@
+import { assertCounts, assertFinite } from './finite';
 import { quantileHistograms, total } from './histogram';
 import { BinnedResult, DEFAULT_BINS } from './psi';
 
@@ -8,6 +9,8 @@ import { BinnedResult, DEFAULT_BINS } from './psi';
  */
 export function jensenShannonFromCounts(reference: ArrayLike<number>, current: ArrayLike<number>): number {
   if (reference.length !== current.length) throw new RangeError('jensenShannonFromCounts: both count vectors must have the same bins');
+  assertCounts(reference, 'jensenShannonFromCounts: reference');
+  assertCounts(current, 'jensenShannonFromCounts: current');
   const np = total(reference);
   const nq = total(current);
   if (!(np > 0) || !(nq > 0)) throw new RangeError('jensenShannonFromCounts: both windows need at least one observation');
@@ -27,9 +30,12 @@ export function jensenShannonFromCounts(reference: ArrayLike<number>, current: A
 
 /**
  * Jensen-Shannon distance of two samples over `bins` reference-quantile bins.
+ * @throws RangeError on a NaN or infinite value
  * @param sorted both samples are already ascending (skips the sort of the reference)
  */
 export function jensenShannon(reference: Float64Array, current: Float64Array, bins: number = DEFAULT_BINS, sorted: boolean = false): BinnedResult {
+  assertFinite(reference, 'jensenShannon: reference');
+  assertFinite(current, 'jensenShannon: current');
   const h = quantileHistograms(reference, current, bins, sorted);
   return { ...h, value: jensenShannonFromCounts(h.referenceCounts, h.currentCounts) };
 }

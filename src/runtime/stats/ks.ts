@@ -1,4 +1,5 @@
 import { kolmogorovSurvival } from './kolmogorov';
+import { assertFinite } from './finite';
 import { sortedCopy } from './sort';
 
 /** Largest sample size for which the exact p-value is attempted (scipy's `MAX_AUTO_N`). */
@@ -85,11 +86,15 @@ export function ksPValue(d: number, n1: number, n2: number): KsResult {
 
 /** Two-sample KS test on unsorted samples (sorts copies; the inputs are not modified). */
 export function ksTwoSample(a: Float64Array, b: Float64Array): KsResult {
+  assertFinite(a, 'ksTwoSample: first sample');
+  assertFinite(b, 'ksTwoSample: second sample');
   return ksTwoSampleSorted(sortedCopy(a), sortedCopy(b));
 }
 
-/** Two-sample KS test on samples already sorted ascending. */
+/** Two-sample KS test on samples already sorted ascending. @throws RangeError on a NaN or infinite value */
 export function ksTwoSampleSorted(a: Float64Array, b: Float64Array): KsResult {
+  assertFinite(a, 'ksTwoSampleSorted: first sample');
+  assertFinite(b, 'ksTwoSampleSorted: second sample');
   return ksPValue(ksStatisticSorted(a, b), a.length, b.length);
 }
 

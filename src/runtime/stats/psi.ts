@@ -1,3 +1,4 @@
+import { assertCounts, assertFinite } from './finite';
 import { QuantileHistograms, quantileHistograms, total } from './histogram';
 
 /** Default number of reference-quantile bins for PSI and binned Jensen-Shannon. */
@@ -18,6 +19,8 @@ export interface BinnedResult extends QuantileHistograms {
  */
 export function psiFromCounts(reference: ArrayLike<number>, current: ArrayLike<number>, epsilon: number = DEFAULT_PSI_EPSILON): number {
   if (reference.length !== current.length) throw new RangeError('psiFromCounts: both count vectors must have the same bins');
+  assertCounts(reference, 'psiFromCounts: reference');
+  assertCounts(current, 'psiFromCounts: current');
   const nr = total(reference);
   const nc = total(current);
   if (!(nr > 0) || !(nc > 0)) throw new RangeError('psiFromCounts: both windows need at least one observation');
@@ -32,9 +35,12 @@ export function psiFromCounts(reference: ArrayLike<number>, current: ArrayLike<n
 
 /**
  * PSI of two samples over `bins` reference-quantile bins.
+ * @throws RangeError on a NaN or infinite value
  * @param sorted both samples are already ascending (skips the sort of the reference)
  */
 export function psi(reference: Float64Array, current: Float64Array, bins: number = DEFAULT_BINS, epsilon: number = DEFAULT_PSI_EPSILON, sorted: boolean = false): BinnedResult {
+  assertFinite(reference, 'psi: reference');
+  assertFinite(current, 'psi: current');
   const h = quantileHistograms(reference, current, bins, sorted);
   return { ...h, value: psiFromCounts(h.referenceCounts, h.currentCounts, epsilon) };
 }

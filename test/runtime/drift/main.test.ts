@@ -188,8 +188,12 @@ describe('drift program on sample files', () => {
   const base = { tenant: 'acme', model: 'fraud', features: [{ name: 'amount', kind: 'numeric' }, { name: 'country', kind: 'categorical' }], http: FAST_HTTP };
 
   const bad: Array<[string, string, string, string]> = [
-    ['fails on NaN', 'nan.csv', 'amount,country\n1,de\nNaN,us\n', "drift: current samples (<file>), line 3: feature 'amount' has the value \"NaN\"; allowed: a finite number\n"],
-    ['fails on Infinity', 'inf.csv', 'amount,country\nInfinity,de\n', "drift: current samples (<file>), line 2: feature 'amount' has the value \"Infinity\"; allowed: a finite number\n"],
+    ['fails on NaN', 'nan.csv', 'amount,country\n1,de\nNaN,us\n', "drift: current samples (<file>), line 3: feature 'amount' has the value \"NaN\"; allowed: a finite number in decimal notation (such as 12, -0.5 or 1e-3)\n"],
+    ['fails on Infinity', 'inf.csv', 'amount,country\nInfinity,de\n', "drift: current samples (<file>), line 2: feature 'amount' has the value \"Infinity\"; allowed: a finite number in decimal notation (such as 12, -0.5 or 1e-3)\n"],
+    ['fails on a hexadecimal number', 'hex.csv', 'amount,country\n0x1A,de\n', "drift: current samples (<file>), line 2: feature 'amount' has the value \"0x1A\"; allowed: a finite number in decimal notation (such as 12, -0.5 or 1e-3)\n"],
+    ['fails on a binary number', 'bin.csv', 'amount,country\n0b101,de\n', "drift: current samples (<file>), line 2: feature 'amount' has the value \"0b101\"; allowed: a finite number in decimal notation (such as 12, -0.5 or 1e-3)\n"],
+    ['fails on an octal number', 'oct.csv', 'amount,country\n0o17,de\n', "drift: current samples (<file>), line 2: feature 'amount' has the value \"0o17\"; allowed: a finite number in decimal notation (such as 12, -0.5 or 1e-3)\n"],
+    ['fails on a decimal beyond the double range', 'huge.csv', 'amount,country\n1e999,de\n', "drift: current samples (<file>), line 2: feature 'amount' has the value \"1e999\", out of range (beyond ±1.7976931348623157e308); allowed: a finite number\n"],
     ['fails on an empty value', 'empty-value.csv', 'amount,country\n,de\n', "drift: current samples (<file>), line 2: feature 'amount' has an empty value; allowed: a finite number\n"],
     ['fails on a file with only a header', 'header.csv', 'amount,country\n', 'drift: current samples (<file>): no samples (only a header)\n'],
     ['fails on an empty file', 'empty.csv', '', 'drift: current samples (<file>): no samples\n'],
@@ -201,6 +205,23 @@ describe('drift program on sample files', () => {
     const io = captureIo(NOW);
     expect(await runDrift(['--config', writeConfig({ ...base, source: { type: 'samples', reference: ref, current: cur } })], io)).toBe(3);
     expect(io.err.join('')).toBe(message.replace('<file>', cur));
+  });
+
+  test.each<[string, string, string]>([
+    ['1e999', '{"amount": 1e999, "country": "de"}', "feature 'amount' has a number out of range (beyond ±1.7976931348623157e308); allowed: a finite number"],
+    ['a hexadecimal string', '{"amount": "0x1A", "country": "de"}', "feature 'amount' has the value \"0x1A\"; allowed: a finite number in decimal notation (such as 12, -0.5 or 1e-3)"],
+    ['null', '{"amount": null, "country": "de"}', "feature 'amount' has the value null; allowed: a finite number"],
+  ])('fails with exit code 3 on JSON lines with %s', async (_name, line, message) => {
+    const cur = writeFile('strict.jsonl', `{"amount": 1, "country": "de"}\n${line}\n`);
+    const io = captureIo(NOW);
+    expect(await runDrift(['--config', writeConfig({ ...base, source: { type: 'samples', format: 'jsonl', reference: cur, current: cur } })], io)).toBe(3);
+    expect(io.err.join('')).toBe(`drift: reference samples (${cur}), line 2: ${message}\n`);
+  });
+
+  test('reads decimal numbers in every notation', async () => {
+    const cur = writeFile('decimal.csv', 'amount,country\n12,de\n-0.5,us\n+.25,de\n1e-3,fr\n 3.0 ,de\n6.,us\n');
+    const io = captureIo(NOW);
+    expect(await runDrift(['--config', writeConfig({ ...base, source: { type: 'samples', reference: ref, current: cur } })], io)).toBe(0);
   });
 
   test('fails with exit code 3 on JSON lines with a missing feature', async () => {
@@ -251,5 +272,17 @@ describe('drift program as a script', () => {
     expect(r.status).toBe(0);
     const report = JSON.parse(r.stdout) as { driftedFeatures: string[] };
     expect(report.driftedFeatures).toEqual(['amount', 'country']);
+  });
+
+  test('the program, as a process, refuses a hexadecimal CSV value and a JSONL 1e999 with exit code 3', () => {
+    const root = path.resolve(__dirname, '../../..');
+    const hex = writeFile('process-hex.csv', 'amount,country\n1,de\n0x1A,us\n');
+    const huge = writeFile('process-huge.jsonl', '{"amount": 1e999, "country": "de"}\n');
+    const base = { tenant: 'acme', model: 'fraud', features: [{ name: 'amount', kind: 'numeric' }, { name: 'country', kind: 'categorical' }] };
+    const run = (source: object) => spawnSync(process.execPath, [require.resolve('ts-node/dist/bin'), '--transpile-only', 'src/runtime/drift/main.ts', '--config', writeConfig({ ...base, source })], { cwd: root, encoding: 'utf8' });
+    const a = run({ type: 'samples', reference: hex, current: hex });
+    expect([a.status, a.stderr]).toEqual([3, `drift: reference samples (${hex}), line 3: feature 'amount' has the value "0x1A"; allowed: a finite number in decimal notation (such as 12, -0.5 or 1e-3)\n`]);
+    const b = run({ type: 'samples', format: 'jsonl', reference: huge, current: huge });
+    expect([b.status, b.stderr]).toEqual([3, `drift: reference samples (${huge}), line 1: feature 'amount' has a number out of range (beyond ±1.7976931348623157e308); allowed: a finite number\n`]);
   });
 });

@@ -139,7 +139,8 @@ test('block-ip creates an owned NetworkPolicy with an expiry; the sweeper remove
   expect(owned).toHaveLength(1);
   const np = owned[0] as { metadata: { annotations: Record<string, string> }; spec: { podSelector: unknown; ingress: Array<{ from: unknown[] }> } };
   expect(np.spec.podSelector).toEqual({ matchLabels: { app: 'db' } });
-  expect(np.spec.ingress[0].from).toEqual([{ ipBlock: { cidr: '0.0.0.0/0', except: ['203.0.113.9/32'] } }, { ipBlock: { cidr: '::/0' } }]);
+  // The namespace admits no ipBlock at all (default deny), so the block admits nothing either.
+  expect(np.spec.ingress).toEqual([]);
   expect(Date.parse(np.metadata.annotations['remediation.tenant-monitoring.io/expires-at']) - Date.now()).toBeGreaterThan(9 * 60_000);
   expect(api.get('networkpolicies', 'team-a', 'remediation-block-old')).toBeUndefined();
   expect(api.get('networkpolicies', 'team-a', 'tenant-default-deny')).toBeDefined();
@@ -159,4 +160,31 @@ test('run-job creates one Job from the template even when the create is retried'
     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
   });
   expect(ctl.decisions().filter((l) => l.fingerprint === 'f-job').map((l) => l.decision).sort()).toEqual(['acted', 'duplicate']);
+});
+
+test('a 429 is retried no sooner than its Retry-After', async () => {
+  api.addWorkload('deployments', 'team-a', 'throttled', 3);
+  api.inject({ method: 'PATCH', path: new RegExp(`${APPS}/deployments/throttled$`), status: 429, retryAfterSeconds: 1 });
+  await ctl.post(payload([alert({ alertname: 'Crash', remediation_action: 'restart', namespace: 'team-a', deployment: 'throttled' }, { fingerprint: 'f-429' })]));
+  expect(await decisionFor('f-429')).toMatchObject({ decision: 'acted', tries: 2 });
+  const patches = api.requests.filter((x) => x.method === 'PATCH' && x.path === `${APPS}/deployments/throttled`);
+  expect(patches.map((p) => p.status)).toEqual([429, 200]);
+  // The backoff alone would have retried after about 60 ms.
+  expect(patches[1].at - patches[0].at).toBeGreaterThanOrEqual(950);
+});
+
+test('API calls share kept-alive connections', async () => {
+  const before = { connections: api.connections, requests: api.requests.length };
+  const alerts = Array.from({ length: 40 }, (_, i) => {
+    api.addWorkload('deployments', 'team-a', `pooled-${i}`, 3);
+    return alert({ alertname: 'Crash', remediation_action: 'restart', namespace: 'team-a', deployment: `pooled-${i}` }, { fingerprint: `f-pool-${i}` });
+  });
+  await ctl.post(payload(alerts));
+  await ctl.waitFor(() => alerts.every((a) => ctl.decisions().some((l) => l.fingerprint === a.fingerprint && l.decision === 'acted')));
+  await ctl.waitFor(() => api.list('events', 'team-a').filter((e) => String((e.involvedObject as { name: string }).name).startsWith('pooled-')).length === 40);
+  const requests = api.requests.length - before.requests;
+  const connections = api.connections - before.connections;
+  expect(requests).toBeGreaterThanOrEqual(80);
+  // At most one connection per socket of the pool, not one per call.
+  expect(connections).toBeLessThanOrEqual(16);
 });

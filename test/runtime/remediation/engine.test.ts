@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { ScaleAction, parsePolicy } from '../../../src/remediation/policy';
 import { desiredReplicas } from '../../../src/runtime/remediation/actions';
-import { ClusterError, withRetry } from '../../../src/runtime/remediation/cluster';
+import { ClusterError, parseRetryAfter, withRetry } from '../../../src/runtime/remediation/cluster';
 import { DedupStore, alertKey } from '../../../src/runtime/remediation/dedup';
 import { DecisionEngine } from '../../../src/runtime/remediation/engine';
 import { WebhookAlert } from '../../../src/runtime/remediation/webhook';
@@ -167,6 +167,17 @@ describe('withRetry', () => {
     expect(calls).toBe(1);
   });
 
+  test('waits at least the Retry-After, fails at once on one beyond maxRetryAfterMs, and starts no retry after the deadline', async () => {
+    let n = 0;
+    await expect(withRetry(async () => (n++ === 0 ? Promise.reject(new ClusterError(429, 'slow down', 1500)) : 'ok'), { sleep })).resolves.toMatchObject({ value: 'ok', tries: 2 });
+    expect(sleeps[sleeps.length - 1]).toBeGreaterThanOrEqual(1500);
+    await expect(withRetry(async () => Promise.reject(new ClusterError(429, 'come back tomorrow', 86_400_000)), { sleep })).rejects.toMatchObject({ status: 429, tries: 1 });
+    await expect(withRetry(async () => Promise.reject(new ClusterError(503, 'busy')), { sleep, attempts: 10, deadline: Date.now() - 1 })).rejects.toMatchObject({ status: 503, tries: 1 });
+    expect(parseRetryAfter('3')).toBe(3000);
+    expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:00 GMT', Date.parse('Wed, 21 Oct 2015 07:27:58 GMT'))).toBe(2000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+
   test('fails after the last attempt', async () => {
     await expect(withRetry(async () => Promise.reject(new ClusterError(500, 'boom')), { sleep, attempts: 3, maxDelayMs: 150 })).rejects.toMatchObject({ status: 500, tries: 3 });
     expect(sleeps.every((ms) => ms <= 180)).toBe(true);
@@ -184,13 +195,31 @@ describe('desiredReplicas', () => {
     expect(desiredReplicas(action({ delta: 20 }), 3, { minReplicas: 2, maxReplicas: 6 })).toBe(6);
   });
 
-  test('the result always lies within the policy and autoscaler bounds', () => {
+  test('a scale-out never scales in, and a scale-in never scales out', () => {
+    // A "+2, max 10" rule on a 50-replica Deployment whose HPA keeps at least 20 replicas.
+    expect(desiredReplicas(action({ delta: 2 }), 50, { minReplicas: 20, maxReplicas: 100 })).toBe(50);
+    expect(desiredReplicas(action({ factor: 2 }), 12)).toBe(12);
+    expect(desiredReplicas(action({ delta: -1, min: 1 }), 3, { minReplicas: 5, maxReplicas: 10 })).toBe(3);
+    expect(desiredReplicas(action({ delta: 2 }), 3, { minReplicas: 6, maxReplicas: 8 })).toBe(6);
+    expect(desiredReplicas(action({ delta: -3 }), 9, { minReplicas: 7, maxReplicas: 20 })).toBe(7);
+  });
+
+  test('the result moves only in the rule direction and stays within the policy and autoscaler bounds', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 100 }), fc.integer({ min: -20, max: 20 }).filter((d) => d !== 0), fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 50 }), (cur, delta, min, span, hpaMax) => {
+      fc.property(fc.integer({ min: 0, max: 100 }), fc.integer({ min: -20, max: 20 }).filter((d) => d !== 0), fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 50 }), (cur, delta, min, span, hpaMin, hpaMax) => {
         const a = action({ delta, min, max: min + span + 1 });
-        const r = desiredReplicas(a, cur, { minReplicas: 0, maxReplicas: hpaMax });
-        expect(r).toBeLessThanOrEqual(Math.min(a.max, hpaMax));
-        if (a.min <= Math.min(a.max, hpaMax)) expect(r).toBeGreaterThanOrEqual(a.min);
+        const hpa = { minReplicas: Math.min(hpaMin, hpaMax), maxReplicas: hpaMax };
+        const r = desiredReplicas(a, cur, hpa);
+        const lo = Math.max(a.min, hpa.minReplicas);
+        const hi = Math.min(a.max, hpa.maxReplicas);
+        if (delta > 0) expect(r).toBeGreaterThanOrEqual(cur);
+        else expect(r).toBeLessThanOrEqual(cur);
+        if (r !== cur && delta > 0) expect(r).toBeLessThanOrEqual(hi);
+        if (r !== cur && delta < 0) expect(r).toBeGreaterThanOrEqual(lo);
+        if (lo <= hi && cur >= lo && cur <= hi) {
+          expect(r).toBeGreaterThanOrEqual(lo);
+          expect(r).toBeLessThanOrEqual(hi);
+        }
       }),
     );
   });

@@ -74,7 +74,7 @@ describe('command line', () => {
         }
       }, 10);
     });
-    expect(lines.map((l) => l.msg)).toEqual(['listening', 'shutting down', 'decision', 'stopped', 'exit']);
+    expect(lines.map((l) => l.msg)).toEqual(['listening', 'intent', 'shutting down', 'decision', 'stopped', 'exit']);
     expect(lines.find((l) => l.msg === 'stopped')).toMatchObject({ drained: true, pending: 0 });
     expect(lines.find((l) => l.msg === 'exit')).toEqual({ msg: 'exit', code: 0 });
   });

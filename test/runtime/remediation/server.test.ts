@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parsePolicy } from '../../../src/remediation/policy';
@@ -16,6 +17,7 @@ safety: { dryRun: false, cooldown: 10m, allowedNamespaces: [team-a] }
 rules:
   - { name: restart, match: ['remediation_action="restart"'], action: { type: restart } }
   - { name: scale, match: ['remediation_action="scale"'], action: { type: scale, delta: 1, max: 5 }, dryRun: true }
+  - { name: block, match: ['remediation_action="block-ip"'], action: { type: block-ip }, dryRun: true }
 `);
 const TOKEN = 's3cret-token';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'remediation-server-'));
@@ -151,22 +153,43 @@ describe('handling', () => {
     expect(metrics).toMatch(/remediation_webhook_duration_seconds_count\{code="200"\} 1/);
   });
 
+  test('a webhook whose body arrives after the drain began gets 503 and Connection: close, and nothing is acted on', async () => {
+    const body = JSON.stringify(payload([restart('late', 'late-1')]));
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    let response = '';
+    socket.on('data', (d: Buffer) => (response += d.toString('utf8')));
+    socket.write(`POST /webhook HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`);
+    await new Promise((r) => setTimeout(r, 50));
+    server.stopAccepting();
+    socket.write(body.slice(10));
+    await new Promise((r) => socket.once('close', r));
+    expect(response).toMatch(/^HTTP\/1\.1 503 /);
+    expect(response.toLowerCase()).toContain('connection: close');
+    expect(response).toContain('{"error":"shutting down"}');
+    expect(cluster.calls).toEqual([]);
+    expect(await server.close(1000)).toBe(true);
+    server = new WebhookServer({ controller, tokenFile });
+    port = await server.listen(0, '127.0.0.1');
+  });
+
   test('drain waits for a slow action before shutdown completes', async () => {
     cluster.delayMs = 300;
     await postJson(port, '/webhook', payload([restart('slow', 's1')]), TOKEN);
     expect(controller.pending).toBe(1);
     await server.close();
     expect(await controller.drain(5000)).toBe(true);
-    expect(lines.find((l) => l.fingerprint === 's1')).toMatchObject({ decision: 'acted' });
+    expect(lines.find((l) => l.fingerprint === 's1' && l.msg === 'decision')).toMatchObject({ decision: 'acted' });
     server = new WebhookServer({ controller, tokenFile });
     port = await server.listen(0, '127.0.0.1');
   });
 
   test('the sweeper deletes only expired blocks', async () => {
+    const owned = { labels: { 'app.kubernetes.io/managed-by': 'tenant-monitoring-remediation' }, podSelector: {}, policyTypes: ['Ingress'], ingress: [] };
     cluster.networkPolicies = [
-      { namespace: 'team-a', name: 'expired', annotations: { 'remediation.tenant-monitoring.io/expires-at': '2020-01-01T00:00:00Z' } },
-      { namespace: 'team-a', name: 'current', annotations: { 'remediation.tenant-monitoring.io/expires-at': '2999-01-01T00:00:00Z' } },
-      { namespace: 'team-a', name: 'no-expiry', annotations: {} },
+      { ...owned, namespace: 'team-a', name: 'expired', annotations: { 'remediation.tenant-monitoring.io/expires-at': '2020-01-01T00:00:00Z' } },
+      { ...owned, namespace: 'team-a', name: 'current', annotations: { 'remediation.tenant-monitoring.io/expires-at': '2999-01-01T00:00:00Z' } },
+      { ...owned, namespace: 'team-a', name: 'no-expiry', annotations: {} },
     ];
     expect(await controller.sweepExpiredBlocks()).toBe(1);
     expect(cluster.of('deleteNetworkPolicy').map((c) => c.args)).toEqual([['team-a', 'expired']]);
@@ -194,4 +217,45 @@ test('serves HTTPS with the given certificate', async () => {
   } finally {
     await tls.close();
   }
+});
+
+describe('backpressure', () => {
+  test('more webhooks at once than allowed get 429 before their body is read; /healthz still answers', async () => {
+    const c = new RemediationController({ policy: POLICY, cluster: new FakeCluster(), log: new AuditLog(() => undefined), metrics: new RemediationMetrics() });
+    const s = new WebhookServer({ controller: c, tokenFile, maxConcurrentRequests: 2 });
+    const p = await s.listen(0, '127.0.0.1');
+    const stalled = await Promise.all([0, 1].map(async () => {
+      const socket = net.connect(p, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      socket.write(`POST /webhook HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
+      return socket;
+    }));
+    await new Promise((r) => setTimeout(r, 50));
+    const third = await postJson(p, '/webhook', payload([restart('web', 'bp-1')]), TOKEN);
+    expect(third).toEqual({ status: 429, body: { error: 'too many webhooks at once; retry' } });
+    const t0 = Date.now();
+    await new Promise<void>((resolve, reject) => http.get({ host: '127.0.0.1', port: p, path: '/healthz' }, (res) => {
+      expect(res.statusCode).toBe(200);
+      res.resume();
+      resolve();
+    }).on('error', reject));
+    expect(Date.now() - t0).toBeLessThan(200);
+    stalled.forEach((x) => x.destroy());
+    await s.close(100);
+  });
+
+  test('with maxPending actions running, notifications get 503 until they finish', async () => {
+    const slow = new FakeCluster();
+    slow.delayMs = 300;
+    const c = new RemediationController({ policy: POLICY, cluster: slow, log: new AuditLog(() => undefined), metrics: new RemediationMetrics(), maxPending: 1 });
+    const s = new WebhookServer({ controller: c, tokenFile });
+    const p = await s.listen(0, '127.0.0.1');
+    expect((await postJson(p, '/webhook', payload([restart('web', 'mp-1')]), TOKEN)).status).toBe(200);
+    expect(c.saturated).toBe(true);
+    expect(await postJson(p, '/webhook', payload([restart('api', 'mp-2')]), TOKEN)).toEqual({ status: 503, body: { error: 'too many actions running; retry' } });
+    expect(await c.drain(5000)).toBe(true);
+    expect((await postJson(p, '/webhook', payload([restart('api', 'mp-2')]), TOKEN)).status).toBe(200);
+    await c.drain(5000);
+    await s.close(100);
+  });
 });

@@ -45,7 +45,8 @@ export class ControllerProcess {
       { cwd: ROOT, env: { ...process.env, KUBECONFIG: '', REMEDIATION_DRY_RUN: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
-    this.exit = new Promise((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+    // 'close' (not 'exit'): every line the process wrote has been read by then.
+    this.exit = new Promise((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : -1))));
     let buffer = '';
     child.stdout?.on('data', (d: Buffer) => {
       buffer += d.toString('utf8');
@@ -85,6 +86,18 @@ export class ControllerProcess {
   /** POST a webhook body; resolves to the status and the parsed body. */
   post(body: unknown, token: string = this.token, agent?: http.Agent): Promise<{ status: number; body: unknown }> {
     return postJson(this.port, '/webhook', body, token, agent);
+  }
+
+  /** SIGKILL (no shutdown at all, as the kernel's OOM killer or a node failure would) and wait until its output is read. */
+  async kill(): Promise<number> {
+    if (this.child === undefined || this.exit === undefined) return -1;
+    this.child.kill('SIGKILL');
+    return this.exit;
+  }
+
+  /** Log lines with the given `msg`. */
+  messages(msg: string): LogLine[] {
+    return this.lines.filter((l) => l.msg === msg);
   }
 
   /** SIGTERM and wait for the exit code. */

@@ -2,7 +2,7 @@
  * An in-memory `ClusterApi` for in-process tests: records every call; a hook can fail calls.
  */
 import { WorkloadTarget } from '../../../../src/remediation/policy';
-import { AutoscalerBounds, ClusterApi, ClusterError, Manifest, OwnedObject, ScaleState } from '../../../../src/runtime/remediation/cluster';
+import { AutoscalerBounds, ClusterApi, ClusterError, Manifest, NetworkPolicyObject, ScaleState } from '../../../../src/runtime/remediation/cluster';
 
 /** One recorded call. */
 export interface Call {
@@ -16,7 +16,7 @@ export class FakeCluster implements ClusterApi {
   replicas = 3;
   rv = 1;
   autoscalers: AutoscalerBounds[] = [];
-  networkPolicies: OwnedObject[] = [];
+  networkPolicies: NetworkPolicyObject[] = [];
   /** Throw this from the next calls of a method. */
   failures: Array<{ method: keyof ClusterApi; error: ClusterError }> = [];
   /** Delay of every call in milliseconds. */
@@ -57,9 +57,13 @@ export class FakeCluster implements ClusterApi {
   async createNetworkPolicy(ns: string, m: Manifest): Promise<void> {
     await this.record('createNetworkPolicy', ns, m);
   }
-  async listNetworkPolicies(ns: string, sel: string): Promise<readonly OwnedObject[]> {
+  async listNetworkPolicies(ns: string, sel: string): Promise<readonly NetworkPolicyObject[]> {
     await this.record('listNetworkPolicies', ns, sel);
-    return this.networkPolicies.filter((n) => n.namespace === ns);
+    const [k, v] = sel.split('=');
+    return this.networkPolicies.filter((n) => n.namespace === ns && (sel === '' || n.labels[k] === v));
+  }
+  async patchNetworkPolicyAnnotations(ns: string, name: string, a: Readonly<Record<string, string>>): Promise<void> {
+    await this.record('patchNetworkPolicyAnnotations', ns, name, a);
   }
   async deleteNetworkPolicy(ns: string, name: string): Promise<void> {
     await this.record('deleteNetworkPolicy', ns, name);

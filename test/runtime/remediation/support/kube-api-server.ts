@@ -23,6 +23,8 @@ export interface Fault {
   readonly delayMs?: number;
   /** Before serving, change the object's resourceVersion as a concurrent writer would. */
   readonly concurrentWrite?: boolean;
+  /** With `status`, send this `Retry-After` (seconds). */
+  readonly retryAfterSeconds?: number;
   count: number;
 }
 
@@ -87,8 +89,11 @@ export class KubeApiTestServer {
   readonly token = 'kube-test-token';
   readonly requests: RequestRecord[] = [];
   readonly changes: StateChange[] = [];
+  /** TCP connections accepted so far. */
+  connections = 0;
   private readonly objects = new Map<string, Json>();
   private readonly faults: Fault[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
   private rv = 1000;
   private server?: http.Server;
   port = 0;
@@ -96,6 +101,7 @@ export class KubeApiTestServer {
   /** Start on a free loopback port. */
   async start(): Promise<void> {
     this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server.on('connection', () => this.connections++);
     this.server.keepAliveTimeout = 1000;
     await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', () => r()));
     this.port = (this.server.address() as AddressInfo).port;
@@ -105,6 +111,7 @@ export class KubeApiTestServer {
   async stop(): Promise<void> {
     const s = this.server;
     if (s === undefined) return;
+    for (const t of this.timers) clearTimeout(t);
     s.closeAllConnections();
     await new Promise<void>((r) => s.close(() => r()));
   }
@@ -195,12 +202,18 @@ export class KubeApiTestServer {
         const send = (): void => {
           if (res.destroyed) return;
           const text = JSON.stringify(body);
-          res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+          const retryAfter = fault?.status !== undefined && fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
+          res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...retryAfter });
           res.end(text);
         };
         this.requests.push({ method, path: url.pathname, status: code, at: Date.now() });
-        if (fault?.delayMs !== undefined) setTimeout(send, fault.delayMs);
-        else send();
+        if (fault?.delayMs !== undefined) {
+          const t = setTimeout(() => {
+            this.timers.delete(t);
+            send();
+          }, fault.delayMs);
+          this.timers.add(t);
+        } else send();
       };
       if (req.headers.authorization !== `Bearer ${this.token}`) return reply(401, status(401, 'Unauthorized', 'Unauthorized'));
       if (fault?.status !== undefined) return reply(fault.status, status(fault.status, 'InternalError', `injected ${fault.status}`));
