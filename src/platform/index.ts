@@ -4,3 +4,4 @@ export * from './tenant-query-proxy';
 export * from './monitoring-platform';
 export * from './evaluation-tier';
 export * from './sizing';
+export * from './sharding';
