@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
 import { shardingRelabelConfigs } from '../../src/platform/sharding';
-import { freePort } from '../support/processes';
+import { freePort, stopProcesses } from '../support/processes';
 import { requireTool } from '../support/tools';
 
 const SHARDS = 3;
@@ -98,11 +98,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(children.map((c) => new Promise<void>((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve();
-    c.once('exit', () => resolve());
-    c.kill('SIGTERM');
-  })));
+  await stopProcesses(children);
   for (const s of servers) s.close();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -22,7 +22,7 @@ import { stringify } from 'yaml';
 import { deriveEnvironment, EnvironmentProfile, PROD, RemoteWriteTenancy } from '../../src/core/environment';
 import { SecretKeyRef } from '../../src/core/secret-ref';
 import { MonitoringPlatform } from '../../src/platform/monitoring-platform';
-import { freePort } from '../support/processes';
+import { freePort, stopProcesses } from '../support/processes';
 import { remoteWriteConfig, RemoteWriteReceiver, startRemoteWriteReceiver } from '../support/remote-write';
 import { Manifest } from '../support/schema';
 import { requireTool } from '../support/tools';
@@ -91,11 +91,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(children.map((c) => new Promise<void>((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve();
-    c.once('exit', () => resolve());
-    c.kill('SIGTERM');
-  })));
+  await stopProcesses(children);
   target?.close();
   await Promise.all([perTenant, byLabel].filter(Boolean).map((r) => r.close()));
   if (dir) fs.rmSync(dir, { recursive: true, force: true });

@@ -8,19 +8,22 @@
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 
+/** A reader of base-128 varints (snappy's length, protobuf's keys and lengths) from `buf` at `at.pos`. */
+function readVarint(buf: Uint8Array, at: { pos: number }, what: string): number {
+  let result = 0;
+  for (let shift = 0; ; shift += 7) {
+    const b = buf[at.pos++];
+    if (b === undefined) throw new Error(`${what}: truncated varint`);
+    result += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return result;
+  }
+}
+
 /** Decompress one snappy block (the format remote write uses, not the framed stream format). */
 export function snappyDecompress(input: Uint8Array): Uint8Array {
-  let pos = 0;
-  const varint = (): number => {
-    let result = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = input[pos++];
-      if (b === undefined) throw new Error('snappy: truncated length');
-      result += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return result;
-    }
-  };
-  const out = new Uint8Array(varint());
+  const at = { pos: 0 };
+  const out = new Uint8Array(readVarint(input, at, 'snappy'));
+  let pos = at.pos;
   let o = 0;
   const le = (n: number): number => {
     let v = 0;
@@ -60,29 +63,21 @@ interface Field { readonly no: number; readonly bytes?: Uint8Array; readonly val
 
 function fields(buf: Uint8Array): Field[] {
   const out: Field[] = [];
-  let pos = 0;
-  const varint = (): number => {
-    let result = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = buf[pos++];
-      if (b === undefined) throw new Error('protobuf: truncated varint');
-      result += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return result;
-    }
-  };
-  while (pos < buf.length) {
+  const at = { pos: 0 };
+  const varint = () => readVarint(buf, at, 'protobuf');
+  while (at.pos < buf.length) {
     const key = varint();
     const no = Math.floor(key / 8);
     const wire = key & 7;
     if (wire === 0) out.push({ no, value: varint() });
     else if (wire === 1) {
-      out.push({ no, value: new DataView(buf.buffer, buf.byteOffset + pos, 8).getFloat64(0, true) });
-      pos += 8;
+      out.push({ no, value: new DataView(buf.buffer, buf.byteOffset + at.pos, 8).getFloat64(0, true) });
+      at.pos += 8;
     } else if (wire === 2) {
       const len = varint();
-      out.push({ no, bytes: buf.subarray(pos, pos + len) });
-      pos += len;
-    } else if (wire === 5) pos += 4;
+      out.push({ no, bytes: buf.subarray(at.pos, at.pos + len) });
+      at.pos += len;
+    } else if (wire === 5) at.pos += 4;
     else throw new Error(`protobuf: wire type ${wire}`);
   }
   return out;
