@@ -129,7 +129,8 @@ export class RemoteWriteTenancy {
 
   /**
    * One queue to a gateway that splits by the `tenant` label (`url` is the gateway's write endpoint).
-   * @param defaultTenant the tenant id for series without a tenant label (the platform's own). @default 'platform'
+   * `options.defaultTenant` is the tenant id the gateway gives series without a tenant label (the
+   * platform's own), default `'platform'`; it must be a DNS label.
    */
   public static byLabel(options: { readonly defaultTenant?: string } = {}): RemoteWriteTenancy {
     const tenant = options.defaultTenant ?? 'platform';

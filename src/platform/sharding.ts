@@ -9,11 +9,17 @@
 
 /** One Prometheus `relabel_configs` entry, in Prometheus's own (snake_case) configuration format. */
 export interface ScrapeRelabelConfig {
+  /** Labels whose values, joined by `;`, the step reads. @default - none */
   readonly source_labels?: ReadonlyArray<string>;
+  /** The label the step writes (`replace`, `hashmod`). @default - none */
   readonly target_label?: string;
+  /** The anchored regular expression matched against the joined source values. @default '(.*)' */
   readonly regex?: string;
+  /** What `replace` writes, with `$1`-style groups. @default '$1' */
   readonly replacement?: string;
+  /** The modulus of `hashmod`. @default - none */
   readonly modulus?: number;
+  /** What the step does. */
   readonly action: 'replace' | 'hashmod' | 'keep';
 }
 

@@ -38,9 +38,13 @@ export const SIZING = {
 
 /** Requests and limits of one container, as Kubernetes quantities (`'750m'`, `'1536Mi'`). */
 export interface ResourceSizing {
+  /** CPU request, in millicores (`'570m'`). */
   readonly cpuRequest: string;
+  /** Memory request, in MiB (`'3776Mi'`). */
   readonly memoryRequest: string;
+  /** CPU limit (`SIZING.cpuLimitFactor` × the request). */
   readonly cpuLimit: string;
+  /** Memory limit (`SIZING.memoryLimitFactor` × the request). */
   readonly memoryLimit: string;
 }
 
