@@ -5,6 +5,7 @@ import { NetworkPeer } from '../../src/core/network';
 import { SecretKeyRef } from '../../src/core/secret-ref';
 import { MonitoringPlatform } from '../../src/platform/monitoring-platform';
 import { alertmanagerResources, prometheusResources, seriesPerPrometheus } from '../../src/platform/sizing';
+import { describeRoles, NetworkModel } from '../support/network-reachability';
 import { Manifest, validateManifest } from '../support/schema';
 
 type Spec = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -68,6 +69,20 @@ describe('scale-out profile: Prometheus shards and a ThanosRuler', () => {
     expect(am.ingress[0].from).toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'thanos-ruler', 'app.kubernetes.io/instance': 'platform' } } });
     const prometheus = find(objects, 'NetworkPolicy', 'prometheus').spec as Spec;
     expect(prometheus.ingress[1]).toEqual({ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'thanos' } } }], ports: [{ port: 10901, protocol: 'TCP' }] });
+  });
+
+  test('reachability: the ruler\'s paths, and Thanos Query\'s to the sidecars, are exactly the intended ones', () => {
+    const { allowed } = NetworkModel.fromManifests(objects).connections();
+    const paths = [...new Set(allowed.map(describeRoles))];
+    const touching = (role: string) => paths.filter((p) => p.includes(role) && !p.includes('kube-dns')).sort();
+    expect(touching('thanos-ruler')).toEqual([
+      'monitoring/thanos-ruler → monitoring/alertmanager:9093',
+      'monitoring/thanos-ruler → thanos/service:9090',
+    ]);
+    // The Query's namespace (a peer by namespace: each of its stand-in pods) reaches the monitoring namespace on the sidecar port only.
+    expect(paths.filter((p) => p.startsWith('thanos/') && p.includes('→ monitoring/')).sort()).toEqual([
+      'thanos/client → monitoring/prometheus:10901', 'thanos/service → monitoring/prometheus:10901',
+    ]);
   });
 
   test('without scaleOut there is no ruler, no sidecar and Prometheus evaluates the rules', () => {
