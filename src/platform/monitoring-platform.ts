@@ -123,14 +123,17 @@ export const THANOS_SIDECAR_GRPC_PORT = 10901;
 /**
  * Everything the tenants of one environment share: the monitoring namespace, an operator-managed
  * Prometheus (tenant isolation through `enforcedNamespaceLabel`, selectors that pick up tenant
- * rules and monitors, per-tenant remote write with the tenant header), the Alertmanager that uses
+ * rules and monitors, remote write that keeps each tenant's series under its tenant id), the Alertmanager that uses
  * the alert routing's Secret, Grafana, a Pushgateway, ServiceMonitors for its own components,
  * network policies, and PDBs and anti-affinity where replicas > 1. The control-plane components of
  * `environment.scrapedControlPlane` get scrape jobs (and the platform rules their alerts).
  *
  * Tenants are registered with `addTenant()`: the platform then gets read-only service discovery
- * in the tenant's namespace (a Role, not a ClusterRole) and, with remote write, a queue that
- * carries only that tenant's series under its header.
+ * in the tenant's namespace (a Role, not a ClusterRole) and, with remote write by
+ * `RemoteWriteTenancy.queuePerTenant()`, a queue that carries only that tenant's series under its
+ * header. Prometheus and Alertmanager are sized for the registered tenants (`prometheusResources`,
+ * `alertmanagerResources`). With `environment.scaleOut`, Prometheus is sharded and an
+ * `EvaluationTier` evaluates the rules.
  */
 export class MonitoringPlatform extends Construct {
   /** The monitoring namespace. */
@@ -214,7 +217,8 @@ export class MonitoringPlatform extends Construct {
 
   /**
    * Register a tenant namespace: read-only service discovery there for Prometheus, and (with
-   * remote write) a queue carrying only the tenant's series with its tenant header.
+   * remote write by `RemoteWriteTenancy.queuePerTenant()`) a queue carrying only the tenant's
+   * series with its tenant header.
    */
   public addTenant(tenantId: string): void {
     validateDnsLabel(tenantId, this, 'tenant');
