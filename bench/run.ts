@@ -2,7 +2,9 @@
  * `npm run bench`: every benchmark of the project, each in its own process so that peak memory
  * is measured per case.
  *
- * - synth: the prod environment with 1, 10, 100 and 1,000 tenants (wall time and peak RSS).
+ * - synth: the prod environment with 1, 100, 1,000 and 10,000 tenants (wall time, peak RSS, output
+ *   bytes and objects per tenant; `BENCH_SYNTH_SIZES=1,100` for other sizes).
+ * - remote-write: the two remote-write tenancy designs side by side at 100 and 500 tenants.
  * - every other `bench/*.ts` file (ML statistics, remediation controller, ...), which print
  *   their own tables.
  *
@@ -11,6 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { SynthResult } from './synth';
 
 const only = process.env.BENCH_ONLY;
 const tsNode = [require.resolve('ts-node/dist/bin.js'), '--transpile-only'];
@@ -27,10 +30,16 @@ function run(file: string, args: string[] = []): string {
 
 if (!only || only === 'synth') {
   process.stdout.write('\n== synth: prod environment with N tenants (one process per size)\n');
-  process.stdout.write('tenants  objects  files  seconds  peak RSS MiB  seconds/100 tenants\n');
-  for (const n of [1, 10, 100, 1000]) {
-    const r = JSON.parse(run('synth.ts', [String(n)])) as { tenants: number; objects: number; files: number; seconds: number; peakRssMiB: number };
-    process.stdout.write(`${String(r.tenants).padStart(7)}  ${String(r.objects).padStart(7)}  ${String(r.files).padStart(5)}  ${r.seconds.toFixed(2).padStart(7)}  ${String(r.peakRssMiB).padStart(12)}  ${(r.seconds / r.tenants * 100).toFixed(2).padStart(19)}\n`);
+  process.stdout.write('tenants  objects  files  MiB out  seconds  peak RSS MiB  seconds/100 tenants  objects/tenant  KiB/tenant\n');
+  const sizes = (process.env.BENCH_SYNTH_SIZES ?? '1,100,1000,10000').split(',').map(Number);
+  const results = sizes.map((n) => JSON.parse(run('synth.ts', [String(n)])) as SynthResult);
+  const first = results[0];
+  for (const r of results) {
+    // Per tenant: what one more tenant adds, against the smallest size (which is mostly the platform).
+    const extra = first && r.tenants > first.tenants ? r.tenants - first.tenants : r.tenants;
+    const objectsPerTenant = first && r !== first ? (r.objects - first.objects) / extra : r.objects / r.tenants;
+    const kibPerTenant = (first && r !== first ? (r.bytes - first.bytes) / extra : r.bytes / r.tenants) / 1024;
+    process.stdout.write(`${String(r.tenants).padStart(7)}  ${String(r.objects).padStart(7)}  ${String(r.files).padStart(5)}  ${(r.bytes / 1024 ** 2).toFixed(1).padStart(7)}  ${r.seconds.toFixed(2).padStart(7)}  ${String(r.peakRssMiB).padStart(12)}  ${(r.seconds / r.tenants * 100).toFixed(2).padStart(19)}  ${objectsPerTenant.toFixed(1).padStart(14)}  ${kibPerTenant.toFixed(1).padStart(10)}\n`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { Duration } from './duration';
+import { ValidationError } from './errors';
 import { ApiServerAccess, NetworkPeer } from './network';
 import { TenantTier } from './tenant';
 
@@ -102,6 +103,87 @@ export interface RemoteWriteSettings {
    * @default - every pod of the Service's namespace named by `url`, on the URL's port
    */
   readonly network?: NetworkPeer;
+  /**
+   * How each tenant's samples reach its tenant id in the store.
+   * @default RemoteWriteTenancy.queuePerTenant()
+   */
+  readonly tenancy?: RemoteWriteTenancy;
+}
+
+/**
+ * How remote write keeps each tenant's samples under its tenant id in the long-term store.
+ *
+ * - `queuePerTenant()`: one remote-write queue per tenant, each keeping only that tenant's series
+ *   and sending its tenant header. Every queue has its own shards, buffers and WAL reader, so
+ *   Prometheus's memory and CPU grow with the number of tenants.
+ * - `byLabel()`: one queue for all series, to a tenant-aware gateway in front of the store that
+ *   reads the `tenant` label of each series and forwards it under that tenant's header (Mimir or
+ *   Cortex behind cortex-tenant, which splits each write request by a label). Series without the
+ *   label go to `defaultTenant`. Prometheus's cost no longer depends on the number of tenants.
+ */
+export class RemoteWriteTenancy {
+  /** One queue per tenant, each with its tenant header (the store's own write endpoint as `url`). */
+  public static queuePerTenant(): RemoteWriteTenancy {
+    return new RemoteWriteTenancy('queue-per-tenant', 'platform');
+  }
+
+  /**
+   * One queue to a gateway that splits by the `tenant` label (`url` is the gateway's write endpoint).
+   * `options.defaultTenant` is the tenant id the gateway gives series without a tenant label (the
+   * platform's own), default `'platform'`; it must be a DNS label.
+   */
+  public static byLabel(options: { readonly defaultTenant?: string } = {}): RemoteWriteTenancy {
+    const tenant = options.defaultTenant ?? 'platform';
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(tenant)) {
+      throw new ValidationError('<RemoteWriteTenancy>', 'defaultTenant', options.defaultTenant, 'a DNS label (lower-case letters, digits and -, at most 63)');
+    }
+    return new RemoteWriteTenancy('by-label', tenant);
+  }
+
+  private constructor(
+    /** Which mechanism: a queue per tenant, or one queue to a gateway that splits by label. */
+    public readonly kind: 'queue-per-tenant' | 'by-label',
+    /** The tenant id of the platform's own series (those without a tenant label). */
+    public readonly defaultTenant: string,
+  ) {}
+}
+
+/**
+ * The load an environment is sized for. Prometheus and Alertmanager requests and limits are
+ * computed from it and the number of registered tenants (`prometheusResources`,
+ * `alertmanagerResources`), not fixed.
+ */
+export interface ExpectedLoad {
+  /** Active (head) series one tenant brings, across all its targets. @default DEFAULT_SERIES_PER_TENANT (5,000) */
+  readonly seriesPerTenant?: number;
+  /** Active series of the platform's own components and shared exporters. @default DEFAULT_PLATFORM_SERIES (50,000) */
+  readonly platformSeries?: number;
+}
+
+/**
+ * The scale-out profile for installations that outgrow one Prometheus: Prometheus Operator
+ * `shards` split the scrape targets (each shard keeps the targets whose `__address__` hashes to
+ * it), and rules are evaluated once, over all shards, by a ThanosRuler that queries a Thanos
+ * Query in front of the shards' Thanos sidecars. The shards evaluate no rules themselves: an
+ * aggregation on one shard would see only its share of the targets.
+ */
+export interface ScaleOutSettings {
+  /** Prometheus Operator shards (each with `replicas.prometheus` replicas). At least 1. */
+  readonly shards: number;
+  /**
+   * The Thanos Query HTTP URL the ThanosRuler evaluates its rules against, e.g.
+   * `http://thanos-query.thanos.svc:9090`. The Query must have the shards' sidecars as stores
+   * (e.g. `--endpoint=dnssrv+_grpc._tcp.prometheus-operated.monitoring.svc`).
+   */
+  readonly queryUrl: string;
+  /**
+   * The Thanos Query pods, admitted to the shards' sidecar gRPC port, and where `queryUrl` is when
+   * it is not an in-cluster Service URL.
+   * @default - every pod of the namespace of the Service named by `queryUrl`
+   */
+  readonly queryNetwork?: NetworkPeer;
+  /** ThanosRuler replicas. @default - replicas.prometheus */
+  readonly rulerReplicas?: number;
 }
 
 /**
@@ -156,6 +238,16 @@ export interface EnvironmentProfile {
    * @default - none: no control-plane scrape jobs and no control-plane alerts
    */
   readonly scrapedControlPlane?: ReadonlyArray<ControlPlaneComponent>;
+  /**
+   * The load Prometheus and Alertmanager are sized for, together with the number of registered tenants.
+   * @default - DEFAULT_SERIES_PER_TENANT series per tenant and DEFAULT_PLATFORM_SERIES for the platform
+   */
+  readonly expectedLoad?: ExpectedLoad;
+  /**
+   * Shard scraping across several Prometheus servers and evaluate rules once in a ThanosRuler.
+   * @default - one Prometheus (with `replicas.prometheus` replicas) scrapes everything and evaluates every rule
+   */
+  readonly scaleOut?: ScaleOutSettings;
 }
 
 /**
@@ -238,7 +330,12 @@ export const PROD: EnvironmentProfile = {
   },
   automationDryRun: false,
   traceSamplingRate: 0.05,
-  remoteWrite: { url: 'http://mimir-distributor.mimir.svc:8080/api/v1/push', queryUrl: 'http://mimir-query-frontend.mimir.svc:8080/prometheus', tenantHeader: 'X-Scope-OrgID' },
+  // One queue through the tenant gateway (cortex-tenant) in front of the Mimir distributor: a queue per
+  // tenant costs Prometheus memory and CPU in proportion to the tenants.
+  remoteWrite: {
+    url: 'http://cortex-tenant.mimir.svc:8080/push', queryUrl: 'http://mimir-query-frontend.mimir.svc:8080/prometheus', tenantHeader: 'X-Scope-OrgID',
+    tenancy: RemoteWriteTenancy.byLabel(),
+  },
 };
 
 /** The built-in environments by name. */

@@ -78,4 +78,6 @@ export const Images = {
   prometheusVersion: 'v3.5.3',
   /** Alertmanager version for the operator-managed `Alertmanager` (0.28+: Discord and Teams receivers read their webhook URL from a file). */
   alertmanagerVersion: 'v0.33.1',
+  /** Thanos version for the scale-out profile's `ThanosRuler` and the Prometheus shards' sidecars. */
+  thanosVersion: 'v0.39.2',
 } as const;

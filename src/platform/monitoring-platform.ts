@@ -5,17 +5,17 @@ import {
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { Alertmanager, AlertmanagerSpecResourcesLimits, AlertmanagerSpecResourcesRequests } from '../../imports/alertmanager-monitoring.coreos.com';
+import { Alertmanager, AlertmanagerSpecResources, AlertmanagerSpecResourcesLimits, AlertmanagerSpecResourcesRequests } from '../../imports/alertmanager-monitoring.coreos.com';
 import {
   Prometheus, PrometheusSpecAffinity, PrometheusSpecExcludedFromEnforcementGroup, PrometheusSpecExcludedFromEnforcementResource, PrometheusSpecAlertingAlertmanagersApiVersion, PrometheusSpecAlertingAlertmanagersPort, PrometheusSpecRemoteWrite,
   PrometheusSpecRemoteWriteWriteRelabelConfigsAction, PrometheusSpecResourcesLimits, PrometheusSpecScrapeClassesMetricRelabelings,
-  PrometheusSpecScrapeClassesMetricRelabelingsAction, PrometheusSpecResourcesRequests,
+  PrometheusSpecScrapeClassesMetricRelabelingsAction, PrometheusSpecResources, PrometheusSpecResourcesRequests,
   PrometheusSpecStorageVolumeClaimTemplateSpecResourcesRequests,
 } from '../../imports/prometheus-monitoring.coreos.com';
 import { AlertmanagerSpecAffinity } from '../../imports/alertmanager-monitoring.coreos.com';
 import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.com';
 import { PodMonitor } from '../../imports/podmonitor-monitoring.coreos.com';
-import { ControlPlaneComponent, EnvironmentProfile } from '../core/environment';
+import { ControlPlaneComponent, EnvironmentProfile, ScaleOutSettings, RemoteWriteTenancy } from '../core/environment';
 import { ValidationError } from '../core/errors';
 import { Images } from '../core/images';
 import { COLLECT_LABELS, MONITORED_NAMESPACE_LABEL, recommendedLabels, selectorLabels, TENANT_LABEL } from '../core/labels';
@@ -36,6 +36,8 @@ import { unmountedAlertmanagerFile } from '../alerting/mounts';
 import { stringify } from 'yaml';
 import { CONTROL_PLANE_METRICS_PORTS, CONTROL_PLANE_SCRAPE_KEY, controlPlaneScrapeJobs, discoveredInKubeSystem } from '../prometheus/control-plane';
 import { scrapedControlPlane } from '../prometheus/packs/platform';
+import { EvaluationTier } from './evaluation-tier';
+import { alertmanagerResources, prometheusResources } from './sizing';
 
 /**
  * Problems with what the Alertmanager `<ns>/platform` would read: its Secrets must live in its
@@ -115,21 +117,23 @@ export const ALERTMANAGER_MESH_PORT = 9094;
 /** The Secret with the control-plane scrape jobs (`additionalScrapeConfigs`). */
 const CONTROL_PLANE_SCRAPE_SECRET = 'prometheus-control-plane-scrape';
 
-/** The Prometheus resources per environment size. */
-const PROMETHEUS_RESOURCES = { cpuRequest: '500m', memoryRequest: '2Gi', cpuLimit: '2', memoryLimit: '4Gi' };
-const ALERTMANAGER_RESOURCES = { cpuRequest: '50m', memoryRequest: '128Mi', cpuLimit: '200m', memoryLimit: '256Mi' };
+/** The Thanos sidecar's gRPC (StoreAPI) port on each Prometheus shard, which Thanos Query reads. */
+export const THANOS_SIDECAR_GRPC_PORT = 10901;
 
 /**
  * Everything the tenants of one environment share: the monitoring namespace, an operator-managed
  * Prometheus (tenant isolation through `enforcedNamespaceLabel`, selectors that pick up tenant
- * rules and monitors, per-tenant remote write with the tenant header), the Alertmanager that uses
+ * rules and monitors, remote write that keeps each tenant's series under its tenant id), the Alertmanager that uses
  * the alert routing's Secret, Grafana, a Pushgateway, ServiceMonitors for its own components,
  * network policies, and PDBs and anti-affinity where replicas > 1. The control-plane components of
  * `environment.scrapedControlPlane` get scrape jobs (and the platform rules their alerts).
  *
  * Tenants are registered with `addTenant()`: the platform then gets read-only service discovery
- * in the tenant's namespace (a Role, not a ClusterRole) and, with remote write, a queue that
- * carries only that tenant's series under its header.
+ * in the tenant's namespace (a Role, not a ClusterRole) and, with remote write by
+ * `RemoteWriteTenancy.queuePerTenant()`, a queue that carries only that tenant's series under its
+ * header. Prometheus and Alertmanager are sized for the registered tenants (`prometheusResources`,
+ * `alertmanagerResources`). With `environment.scaleOut`, Prometheus is sharded and an
+ * `EvaluationTier` evaluates the rules.
  */
 export class MonitoringPlatform extends Construct {
   /** The monitoring namespace. */
@@ -148,6 +152,8 @@ export class MonitoringPlatform extends Construct {
   public readonly dashboards: GrafanaDashboards;
   /** The Prometheus ServiceAccount name. */
   public readonly prometheusServiceAccount: string;
+  /** The ThanosRuler that evaluates every rule once over all shards, with `environment.scaleOut`. @default - none: Prometheus evaluates the rules */
+  public readonly evaluationTier?: EvaluationTier;
   private readonly tenants: string[] = [];
   /** The platform Prometheus Service, whatever `prometheusUrl` in-cluster jobs are given. */
   private readonly platformPrometheusUrl: string;
@@ -193,6 +199,7 @@ export class MonitoringPlatform extends Construct {
     }
     this.prometheusServiceAccount = this.createPrometheus(ns, env);
     this.createAlertmanager(ns, env, props.alerting);
+    if (env.scaleOut) this.evaluationTier = this.createEvaluationTier(ns, env, env.scaleOut);
     this.pushgateway = new Pushgateway(this, 'Pushgateway', { namespace: ns, replicas: env.replicas.pushgateway });
     this.grafana = new Grafana(this, 'Grafana', {
       namespace: ns,
@@ -210,7 +217,8 @@ export class MonitoringPlatform extends Construct {
 
   /**
    * Register a tenant namespace: read-only service discovery there for Prometheus, and (with
-   * remote write) a queue carrying only the tenant's series with its tenant header.
+   * remote write by `RemoteWriteTenancy.queuePerTenant()`) a queue carrying only the tenant's
+   * series with its tenant header.
    */
   public addTenant(tenantId: string): void {
     validateDnsLabel(tenantId, this, 'tenant');
@@ -286,10 +294,15 @@ export class MonitoringPlatform extends Construct {
     const podSelector = PLATFORM_POD_LABELS.prometheus;
     const monitored = { matchLabels: { [MONITORED_NAMESPACE_LABEL]: 'true' } };
     const replicas = env.replicas.prometheus;
+    const shards = env.scaleOut?.shards;
     new Prometheus(this, 'Prometheus', {
       metadata: { name, namespace: ns, labels },
       spec: {
       replicas,
+      // Scale-out: the operator splits the targets across the shards by a hash of `__address__`,
+      // and a Thanos sidecar per pod serves the shard's series to the Thanos Query the ruler reads.
+      shards,
+      thanos: env.scaleOut ? { version: Images.thanosVersion } : undefined,
       version: Images.prometheusVersion,
       serviceAccountName: sa.name,
       podMetadata: { labels },
@@ -308,8 +321,10 @@ export class MonitoringPlatform extends Construct {
         { group: PrometheusSpecExcludedFromEnforcementGroup.MONITORING_PERIOD_COREOS_PERIOD_COM, resource: PrometheusSpecExcludedFromEnforcementResource.SERVICEMONITORS, namespace: ns },
       ],
       additionalScrapeConfigs: controlPlane.length > 0 ? { name: CONTROL_PLANE_SCRAPE_SECRET, key: CONTROL_PLANE_SCRAPE_KEY } : undefined,
-      ruleSelector: { matchLabels: COLLECT_LABELS },
-      ruleNamespaceSelector: monitored,
+      // Sharded, no shard evaluates rules (an aggregation would see only its share of the targets):
+      // the evaluation tier selects them instead.
+      ruleSelector: env.scaleOut ? undefined : { matchLabels: COLLECT_LABELS },
+      ruleNamespaceSelector: env.scaleOut ? undefined : monitored,
       serviceMonitorSelector: { matchLabels: COLLECT_LABELS },
       serviceMonitorNamespaceSelector: monitored,
       podMonitorSelector: { matchLabels: COLLECT_LABELS },
@@ -320,16 +335,14 @@ export class MonitoringPlatform extends Construct {
           apiVersion: PrometheusSpecAlertingAlertmanagersApiVersion.V2,
         }],
       },
-      resources: {
-        requests: {
-          cpu: PrometheusSpecResourcesRequests.fromString(PROMETHEUS_RESOURCES.cpuRequest),
-          memory: PrometheusSpecResourcesRequests.fromString(PROMETHEUS_RESOURCES.memoryRequest),
-        },
-        limits: {
-          cpu: PrometheusSpecResourcesLimits.fromString(PROMETHEUS_RESOURCES.cpuLimit),
-          memory: PrometheusSpecResourcesLimits.fromString(PROMETHEUS_RESOURCES.memoryLimit),
-        },
-      },
+      // Sized at synth for the registered tenants and the profile's expected load.
+      resources: Lazy.any({ produce: () => {
+        const r = prometheusResources({ ...env.expectedLoad, tenants: this.tenants.length, scrapeInterval: env.scrapeInterval, shards }, this);
+        return {
+          requests: { cpu: PrometheusSpecResourcesRequests.fromString(r.cpuRequest), memory: PrometheusSpecResourcesRequests.fromString(r.memoryRequest) },
+          limits: { cpu: PrometheusSpecResourcesLimits.fromString(r.cpuLimit), memory: PrometheusSpecResourcesLimits.fromString(r.memoryLimit) },
+        };
+      } }) as unknown as PrometheusSpecResources,
       securityContext: { runAsNonRoot: true, runAsUser: NON_ROOT_UID, runAsGroup: NON_ROOT_UID, fsGroup: NON_ROOT_UID, seccompProfile: { type: 'RuntimeDefault' } },
       storage: {
         volumeClaimTemplate: {
@@ -413,6 +426,11 @@ export class MonitoringPlatform extends Construct {
     const rw = this.environment.remoteWrite;
     if (!rw) return [];
     const header = this.tenantHeader as string;
+    const routing = rw.tenancy ?? RemoteWriteTenancy.queuePerTenant();
+    // One queue for every series: the gateway at `url` reads each series' tenant label and writes it
+    // under that tenant's header (series without one under the default tenant), so the tenant label
+    // must reach it unchanged.
+    if (routing.kind === 'by-label') return [{ name: 'tenants', url: rw.url }];
     // One queue per tenant, each carrying only that tenant's series under its header, plus one
     // for the platform's own series (those without a tenant label).
     return [
@@ -425,10 +443,29 @@ export class MonitoringPlatform extends Construct {
       {
         name: 'platform',
         url: rw.url,
-        headers: { [header]: 'platform' },
+        headers: { [header]: routing.defaultTenant },
         writeRelabelConfigs: [{ sourceLabels: [TENANT_LABEL], regex: '', action: PrometheusSpecRemoteWriteWriteRelabelConfigsAction.KEEP }],
       },
     ];
+  }
+
+  private createEvaluationTier(ns: string, env: EnvironmentProfile, scaleOut: ScaleOutSettings): EvaluationTier {
+    if (!Number.isInteger(scaleOut.shards) || scaleOut.shards < 1) throw new ValidationError(this, 'environment.scaleOut.shards', scaleOut.shards, 'an integer >= 1');
+    if (scaleOut.queryNetwork !== undefined && !(scaleOut.queryNetwork instanceof NetworkPeer)) {
+      throw new ValidationError(this, 'environment.scaleOut.queryNetwork', scaleOut.queryNetwork, 'a NetworkPeer (NetworkPeer.pods(...), NetworkPeer.namespace(...) or NetworkPeer.cidr(...))');
+    }
+    return new EvaluationTier(this, 'EvaluationTier', {
+      namespace: ns, queryUrl: scaleOut.queryUrl, queryNetwork: scaleOut.queryNetwork, alertmanagerUrl: this.alertmanagerUrl,
+      evaluationInterval: env.scrapeInterval, environment: env.name, replicas: scaleOut.rulerReplicas ?? env.replicas.prometheus,
+    });
+  }
+
+  /** The Thanos Query pods the shards' sidecars admit: `scaleOut.queryNetwork`, else the namespace of the Service `scaleOut.queryUrl` names. */
+  private thanosQueryPeer(scaleOut: ScaleOutSettings): NetworkPeer {
+    if (scaleOut.queryNetwork) return scaleOut.queryNetwork;
+    const address = parseServiceUrl(scaleOut.queryUrl);
+    if (!address) throw new ValidationError(this, 'environment.scaleOut.queryUrl', scaleOut.queryUrl, 'an in-cluster Service URL (http(s)://<service>.<namespace>.svc:<port>), or any URL with environment.scaleOut.queryNetwork set');
+    return NetworkPeer.namespace(address.namespace);
   }
 
   private createAlertmanager(ns: string, env: EnvironmentProfile, alerting: IAlertmanagerConfiguration): void {
@@ -448,16 +485,14 @@ export class MonitoringPlatform extends Construct {
       // Derived at synth from what the configuration references, whatever the order of calls.
       secrets: Lazy.any({ produce: () => [...alerting.credentialSecrets] }) as unknown as string[],
       retention: '120h',
-      resources: {
-        requests: {
-          cpu: AlertmanagerSpecResourcesRequests.fromString(ALERTMANAGER_RESOURCES.cpuRequest),
-          memory: AlertmanagerSpecResourcesRequests.fromString(ALERTMANAGER_RESOURCES.memoryRequest),
-        },
-        limits: {
-          cpu: AlertmanagerSpecResourcesLimits.fromString(ALERTMANAGER_RESOURCES.cpuLimit),
-          memory: AlertmanagerSpecResourcesLimits.fromString(ALERTMANAGER_RESOURCES.memoryLimit),
-        },
-      },
+      // Sized at synth for the registered tenants.
+      resources: Lazy.any({ produce: () => {
+        const r = alertmanagerResources(this.tenants.length, this);
+        return {
+          requests: { cpu: AlertmanagerSpecResourcesRequests.fromString(r.cpuRequest), memory: AlertmanagerSpecResourcesRequests.fromString(r.memoryRequest) },
+          limits: { cpu: AlertmanagerSpecResourcesLimits.fromString(r.cpuLimit), memory: AlertmanagerSpecResourcesLimits.fromString(r.memoryLimit) },
+        };
+      } }) as unknown as AlertmanagerSpecResources,
       securityContext: { runAsNonRoot: true, runAsUser: NON_ROOT_UID, runAsGroup: NON_ROOT_UID, fsGroup: NON_ROOT_UID, seccompProfile: { type: 'RuntimeDefault' } },
       affinity: replicas > 1 ? spreadAcrossNodes(podSelector) as AlertmanagerSpecAffinity : undefined,
       },
@@ -509,7 +544,10 @@ export class MonitoringPlatform extends Construct {
       // Rendered at synth: KEDA is admitted once a ScaledObject queries this Prometheus.
       ingress: Lazy.any({ produce: () => [ingressFrom([
         prometheus, grafana, NetworkPeer.pods(ns, { [CLIENT_LABELS.prometheus]: 'true' }), ...(this.kedaQueriesPrometheus() ? [kedaOperator] : []),
-      ], [namedPort('web')])] }) as unknown as k8s.NetworkPolicyIngressRule[],
+      ], [namedPort('web')]),
+        // Scale-out: Thanos Query reads each shard's series from its sidecar.
+        ...(this.environment.scaleOut ? [ingressFrom([this.thanosQueryPeer(this.environment.scaleOut)], [networkPort(THANOS_SIDECAR_GRPC_PORT)])] : []),
+      ] }) as unknown as k8s.NetworkPolicyIngressRule[],
       // Rendered at synth: monitors and tenants added after construction are scraped too.
       egress: Lazy.any({ produce: () => [
         egress.apiServer,
@@ -526,7 +564,7 @@ export class MonitoringPlatform extends Construct {
     policy('AlertmanagerPolicy', 'alertmanager', {
       podSelector: { matchLabels: { ...PLATFORM_POD_LABELS.alertmanager } },
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [ingressFrom([prometheus, grafana], [namedPort('web')]), ingressFrom([alertmanager], mesh)],
+      ingress: [ingressFrom([prometheus, grafana, ...(this.evaluationTier ? [this.evaluationTier.pods] : [])], [namedPort('web')]), ingressFrom([alertmanager], mesh)],
       egress: [egressTo([alertmanager], mesh), ...(receiverRules.length > 0 ? [egressTo(NetworkPeer.anyAddress(), receiverRules)] : [])],
     });
   }

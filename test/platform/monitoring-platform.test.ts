@@ -66,14 +66,8 @@ describe('MonitoringPlatform', () => {
     }]);
   });
 
-  test('remote write sends each tenant only its series, under its header', () => {
-    const rw = (find(prod, 'Prometheus').spec as Spec).remoteWrite;
-    expect(rw.map((q: Spec) => [q.name, q.headers])).toEqual([
-      ['tenant-acme', { 'X-Scope-OrgID': 'acme' }],
-      ['tenant-globex', { 'X-Scope-OrgID': 'globex' }],
-      ['platform', { 'X-Scope-OrgID': 'platform' }],
-    ]);
-    expect(rw[0].writeRelabelConfigs).toEqual([{ sourceLabels: ['tenant'], regex: 'acme', action: 'keep' }]);
+  test('remote write sends every series through one queue to the tenant gateway (per-tenant queues: test/platform/scale-out.test.ts)', () => {
+    expect((find(prod, 'Prometheus').spec as Spec).remoteWrite).toEqual([{ name: 'tenants', url: 'http://cortex-tenant.mimir.svc:8080/push' }]);
     expect((find(dev, 'Prometheus').spec as Spec).remoteWrite).toBeUndefined();
   });
 

@@ -41,22 +41,19 @@ describe.each(ENVIRONMENT_NAMES)('tenant headers in %s', (env) => {
     }
     if (!shared) expect(headerValues([...byChart.values()].flat())).toEqual([]);
     // The scan finds headers where they are: the KEDA triggers of globex-ml, and in the platform
-    // each tenant's remote-write queue and datasource.
+    // each tenant's datasource (remote write sends none: the gateway sets them from the tenant label).
     if (shared) {
       expect(headerValues(byChart.get('tenant-globex-ml') as Manifest[])).toEqual(['globex-ml', 'globex-ml']);
-      expect(headerValues(platform).sort()).toEqual(['acme-ai', 'acme-ai', 'globex-ml', 'globex-ml', 'platform']);
+      expect(headerValues(platform).sort()).toEqual(['acme-ai', 'globex-ml']);
     }
   });
 
   if (!shared) return;
 
-  test('remote write sends each tenant\'s series under its own header, and the platform\'s under "platform"', () => {
+  test('remote write sends every series, tenant label intact, through one queue to the gateway that sets the header from it', () => {
     const [prometheus] = ofKind(platform, 'Prometheus');
     const queues = (prometheus.spec as Spec).remoteWrite as Spec[];
-    expect(queues.map((q) => [q.headers[HEADER], q.writeRelabelConfigs])).toEqual([
-      ...TENANTS.map((t) => [t, [{ action: 'keep', regex: t, sourceLabels: ['tenant'] }]]),
-      ['platform', [{ action: 'keep', regex: '', sourceLabels: ['tenant'] }]],
-    ]);
+    expect(queues).toEqual([{ name: 'tenants', url: ENVIRONMENTS[env].remoteWrite?.url }]);
   });
 
   test('each tenant\'s Grafana metrics datasource carries its header; no other datasource does', () => {

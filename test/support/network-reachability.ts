@@ -22,8 +22,8 @@
  *   server's address) is taken to match no pod.
  *
  * Pods come from the synthesized workloads: Deployments, StatefulSets, DaemonSets, Jobs and
- * CronJobs (their pod templates), and the pods operators create for Prometheus, Alertmanager
- * (prometheus-operator's labels and ports) and Elasticsearch (ECK's). Namespace labels come from
+ * CronJobs (their pod templates), and the pods operators create for Prometheus (with the Thanos
+ * sidecar's ports when `spec.thanos` is set), Alertmanager, ThanosRuler (prometheus-operator's labels and ports) and Elasticsearch (ECK's). Namespace labels come from
  * the Namespace objects plus `kubernetes.io/metadata.name`. Stand-in pods represent what the
  * manifests do not create: a tenant application in each tenant namespace (ports `http` 8080 and
  * `metrics` 9102), kube-dns, the ECK operator, a pod of an unrelated namespace (listening on 443,
@@ -243,9 +243,18 @@ function workloadPods(objects: ReadonlyArray<Manifest>, namespaces: ReadonlyMap<
         ...(o.kind === 'Prometheus' ? { 'operator.prometheus.io/name': o.metadata.name, 'operator.prometheus.io/shard': '0' } : {}),
       };
       const ports: ContainerPort[] = o.kind === 'Prometheus'
-        ? [{ name: 'web', port: 9090, protocol: 'TCP' }, { name: 'reloader-web', port: 8080, protocol: 'TCP' }]
+        ? [{ name: 'web', port: 9090, protocol: 'TCP' }, { name: 'reloader-web', port: 8080, protocol: 'TCP' },
+          // With spec.thanos, the Thanos sidecar's StoreAPI and HTTP ports.
+          ...(spec.thanos ? [{ name: 'grpc', port: 10901, protocol: 'TCP' }, { name: 'http', port: 10902, protocol: 'TCP' }] : [])]
         : [{ name: 'web', port: 9093, protocol: 'TCP' }, { name: 'mesh-tcp', port: 9094, protocol: 'TCP' }, { name: 'mesh-udp', port: 9094, protocol: 'UDP' }, { name: 'reloader-web', port: 8080, protocol: 'TCP' }];
       out.push(pod(ns, `${kind}-${o.metadata.name}`, labels, ports, namespaces));
+    } else if (o.kind === 'ThanosRuler') {
+      const labels: Record<string, string> = {
+        ...obj(obj(spec.podMetadata).labels) as Record<string, string>,
+        'app.kubernetes.io/name': 'thanos-ruler', 'app.kubernetes.io/instance': o.metadata.name, 'app.kubernetes.io/managed-by': 'prometheus-operator',
+        'thanos-ruler': o.metadata.name,
+      };
+      out.push(pod(ns, `thanos-ruler-${o.metadata.name}`, labels, [{ name: 'web', port: 10902, protocol: 'TCP' }, { name: 'grpc', port: 10901, protocol: 'TCP' }, { name: 'reloader-web', port: 8080, protocol: 'TCP' }], namespaces));
     } else if (o.kind === 'Elasticsearch') {
       for (const set of (spec.nodeSets as Json[] | undefined) ?? []) {
         const statefulSet = `${o.metadata.name}-es-${set.name as string}`;

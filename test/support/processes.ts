@@ -15,6 +15,15 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Stop the processes that are still running (SIGTERM) and wait until each has exited. */
+export function stopProcesses(children: ReadonlyArray<ChildProcess>): Promise<void> {
+  return Promise.all(children.map((c) => new Promise<void>((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) return resolve();
+    c.once('exit', () => resolve());
+    c.kill('SIGTERM');
+  }))).then(() => undefined);
+}
+
 /** A real Alertmanager (Debian prometheus-alertmanager) on loopback. */
 export interface RunningAlertmanager {
   readonly port: number;
