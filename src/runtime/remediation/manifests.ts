@@ -16,6 +16,9 @@ export const EXPIRES_AT_ANNOTATION = 'remediation.tenant-monitoring.io/expires-a
 /** Pod-template annotation written by a restart (the same one `kubectl rollout restart` writes). */
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
 
+/** Label naming the workload (or namespace) a block NetworkPolicy applies to. */
+export const TARGET_LABEL = 'remediation.tenant-monitoring.io/target';
+
 /** Short stable hash (hex) of the parts. */
 export function shortHash(parts: readonly string[], length = 10): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, length);
@@ -154,7 +157,7 @@ export function blockNetworkPolicy(
     metadata: {
       name: blockPolicyName(scope, ip),
       namespace: scope.namespace,
-      labels: ownedLabels({ 'remediation.tenant-monitoring.io/target': labelValue(w !== undefined ? w.name : scope.namespace) }),
+      labels: ownedLabels({ [TARGET_LABEL]: labelValue(w !== undefined ? w.name : scope.namespace) }),
       annotations: {
         [EXPIRES_AT_ANNOTATION]: blockExpiry(action, now),
         'remediation.tenant-monitoring.io/blocked-ip': ip,
