@@ -20,7 +20,9 @@ import { DEFAULT_LABELS, JobTemplate, PolicyError, RemediationPolicy, Remediatio
 export const REMEDIATION_POLICY_PATH = '/etc/remediation/policy.yaml';
 /**
  * Where the controller keeps its write-ahead journal (an emptyDir: it outlives a crashed or
- * OOM-killed container, which restarts in the same pod).
+ * OOM-killed container, which restarts in the same pod). The journal is a cache of the rate
+ * windows and recent decisions; what keeps an action from repeating after a pod replacement is
+ * the record each action writes onto its target in the cluster, in the same patch as the action.
  */
 export const REMEDIATION_STATE_DIRECTORY = '/var/lib/remediation';
 /** Where the controller reads the bearer token Alertmanager must send. */
