@@ -36,7 +36,8 @@ export const REMEDIATION_TOKEN_DIRECTORY = '/var/run/secrets/remediation';
  * `spec.replicas` there rather than through `/scale`, so needs no `/scale` permission) and `list`
  * on HorizontalPodAutoscalers for `scale`; NetworkPolicies (`create`, `list`,
  * `patch` to extend a block, `delete` for the sweeper) and `get` on workloads (their pod selector)
- * for `block-ip`; `create` on Jobs for `run-job`. No wildcards, no escalate, bind or impersonate,
+ * for `block-ip`; `create` on Jobs for `run-job`, and `list` to read the cooldown record on the
+ * template's earlier Jobs. No wildcards, no escalate, bind or impersonate,
  * no pods/exec, no Secrets.
  */
 export function remediationRbacRules(policy: RemediationPolicy): k8s.PolicyRule[] {
@@ -48,7 +49,7 @@ export function remediationRbacRules(policy: RemediationPolicy): k8s.PolicyRule[
   if (workloadVerbs.length > 0) rules.push({ apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: workloadVerbs });
   if (actions.has('scale')) rules.push({ apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] });
   if (actions.has('block-ip')) rules.push({ apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create', 'list', 'patch', 'delete'] });
-  if (actions.has('run-job')) rules.push({ apiGroups: ['batch'], resources: ['jobs'], verbs: ['create'] });
+  if (actions.has('run-job')) rules.push({ apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'list'] });
   rules.push({ apiGroups: [''], resources: ['events'], verbs: ['create'] });
   return rules;
 }

@@ -91,7 +91,7 @@ describe('RemediationController', () => {
       { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'patch'] },
       { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] },
       { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create', 'list', 'patch', 'delete'] },
-      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'list'] },
       { apiGroups: [''], resources: ['events'], verbs: ['create'] },
     ]);
   });

@@ -5,7 +5,7 @@ import { BlockIpAction, RemediationAction, RemediationPolicy, RemediationRule, R
 import { ClusterApi, ClusterError, RetryOptions, WorkloadPatch, asClusterError, withRetry } from './cluster';
 import { Decision } from './engine';
 import { PlannedWrite } from './journal';
-import { BlockScope, EventSubject, RESTARTED_AT_ANNOTATION, EXPIRES_AT_ANNOTATION, MANAGED_BY, TARGET_LABEL, blockNetworkPolicy, blockPolicyName, jobFromTemplate, jobName, labelValue, policiesAdmitting } from './manifests';
+import { BlockScope, EventSubject, RESTARTED_AT_ANNOTATION, EXPIRES_AT_ANNOTATION, MANAGED_BY, TARGET_LABEL, blockNetworkPolicy, blockPolicyName, jobFromTemplate, jobName, jobSelector, labelValue, policiesAdmitting } from './manifests';
 import { LAST_ACTIONS_ANNOTATION, LastAction, clusterVerdict, parseLastActions, withLastAction } from './target-state';
 
 /** How an action ended. */
@@ -199,7 +199,19 @@ export class ActionRunner {
     if (action.type === 'run-job') {
       if (target?.kind !== 'namespace') throw new Error('run-job needs a namespace target');
       const name = jobName(action.template, d.key);
-      const manifest = jobFromTemplate(target.namespace, action.template, this.policy.jobTemplates[action.template], d.key, d.alert.labels);
+      // The records on this template's Jobs judge the cooldown (a Job of the same alert has this name).
+      const now = this.now();
+      const jobs = (await withRetry(() => this.cluster.listJobs(target.namespace, jobSelector(action.template)), retry)).value;
+      const cooling = jobs.flatMap((j) => {
+        const v = clusterVerdict(j.annotations, rule.name, d.key, this.policy.safety.cooldownSeconds, now.getTime());
+        return v.verdict === 'cooldown' ? [v.untilMs] : [];
+      });
+      if (jobs.some((j) => j.name === name)) return { detail: `job ${name} exists: the alert was acted on already`, tries: 1, result: 'duplicate' };
+      if (cooling.length > 0) {
+        return { detail: `a Job of template ${action.template} records that rule ${rule.name} ran it within the cooldown; waiting until ${new Date(Math.max(...cooling)).toISOString()}`, tries: 1, result: 'cooling_down' };
+      }
+      const base = jobFromTemplate(target.namespace, action.template, this.policy.jobTemplates[action.template], d.key, d.alert.labels);
+      const manifest = { ...base, metadata: { ...(base.metadata as Record<string, unknown>), annotations: { [LAST_ACTIONS_ANNOTATION]: withLastAction(undefined, rule.name, { alert: d.key, at: now.toISOString() }) } } };
       const write: PlannedWrite = { op: 'create-job', namespace: target.namespace, name, manifest };
       // The Job's name derives from the alert: finding it means the alert was acted on, unless
       // it is this run's own create, sent before a failure whose outcome was unknown.

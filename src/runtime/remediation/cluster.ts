@@ -96,6 +96,8 @@ export interface ClusterApi {
   deleteNetworkPolicy(namespace: string, name: string): Promise<void>;
   /** Create a Job (batch/v1). */
   createJob(namespace: string, manifest: Manifest): Promise<void>;
+  /** List Jobs (batch/v1) carrying a label selector. */
+  listJobs(namespace: string, labelSelector: string): Promise<readonly OwnedObject[]>;
   /** Create an Event (core/v1). */
   createEvent(namespace: string, manifest: Manifest): Promise<void>;
   /** Close kept-alive connections (at shutdown). @default - nothing to close */

@@ -6,7 +6,7 @@ import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'i
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { WorkloadTarget } from '../../remediation/policy';
-import { AutoscalerBounds, ClusterApi, ClusterError, Manifest, NetworkPolicyObject, WorkloadPatch, WorkloadState, parseRetryAfter } from './cluster';
+import { AutoscalerBounds, ClusterApi, ClusterError, Manifest, NetworkPolicyObject, OwnedObject, WorkloadPatch, WorkloadState, parseRetryAfter } from './cluster';
 
 /** Where the client configuration comes from. */
 export interface KubeClusterOptions {
@@ -188,6 +188,11 @@ class KubeCluster implements ClusterApi {
 
   async createJob(namespace: string, manifest: Manifest): Promise<void> {
     await this.call(`create job in ${namespace}`, () => this.batch.createNamespacedJob({ namespace, body: this.model<K8s.V1Job>(manifest) }, this.opts()));
+  }
+
+  async listJobs(namespace: string, labelSelector: string): Promise<readonly OwnedObject[]> {
+    const list = await this.call(`list jobs in ${namespace}`, () => this.batch.listNamespacedJob({ namespace, labelSelector }, this.opts()));
+    return list.items.map((j) => ({ namespace, name: j.metadata?.name ?? '', annotations: j.metadata?.annotations ?? {} }));
   }
 
   async createEvent(namespace: string, manifest: Manifest): Promise<void> {

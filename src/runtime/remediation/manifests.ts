@@ -172,6 +172,14 @@ export function blockExpiry(action: BlockIpAction, now: Date): string {
   return new Date(now.getTime() + action.expirySeconds * 1000).toISOString();
 }
 
+/** Label naming the policy template a Job was made from. */
+export const TEMPLATE_LABEL = 'remediation.tenant-monitoring.io/template';
+
+/** Label selector of the controller's Jobs made from `template`. */
+export function jobSelector(template: string): string {
+  return `${OWNED_SELECTOR},${TEMPLATE_LABEL}=${template}`;
+}
+
 /** Name of the Job run for one alert from one template. */
 export function jobName(template: string, alertKey: string): string {
   return `${template}-${shortHash([alertKey], 8)}`;
@@ -185,7 +193,7 @@ export function jobFromTemplate(
   alertKey: string,
   alertLabels: Readonly<Record<string, string>>,
 ): Manifest {
-  const labels = ownedLabels({ 'remediation.tenant-monitoring.io/template': templateName });
+  const labels = ownedLabels({ [TEMPLATE_LABEL]: templateName });
   const env = [
     ...Object.entries(template.env).map(([name, value]) => ({ name, value })),
     { name: 'REMEDIATION_ALERTNAME', value: alertLabels.alertname ?? '' },

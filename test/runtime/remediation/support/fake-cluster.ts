@@ -2,7 +2,7 @@
  * An in-memory `ClusterApi` for in-process tests: records every call; a hook can fail calls.
  */
 import { WorkloadTarget } from '../../../../src/remediation/policy';
-import { AutoscalerBounds, ClusterApi, ClusterError, Manifest, NetworkPolicyObject, WorkloadPatch, WorkloadState } from '../../../../src/runtime/remediation/cluster';
+import { AutoscalerBounds, ClusterApi, ClusterError, Manifest, NetworkPolicyObject, OwnedObject, WorkloadPatch, WorkloadState } from '../../../../src/runtime/remediation/cluster';
 
 /** One recorded call. */
 export interface Call {
@@ -19,6 +19,8 @@ export class FakeCluster implements ClusterApi {
   readonly annotations = new Map<string, Readonly<Record<string, string>>>();
   autoscalers: AutoscalerBounds[] = [];
   networkPolicies: NetworkPolicyObject[] = [];
+  /** What `listJobs` returns (filtered by namespace only). */
+  jobs: OwnedObject[] = [];
   /** Throw this from the next calls of a method. */
   failures: Array<{ method: keyof ClusterApi; error: ClusterError }> = [];
   /** Delay of every call in milliseconds. */
@@ -68,6 +70,10 @@ export class FakeCluster implements ClusterApi {
   }
   async createJob(ns: string, m: Manifest): Promise<void> {
     await this.record('createJob', ns, m);
+  }
+  async listJobs(ns: string, sel: string): Promise<readonly OwnedObject[]> {
+    await this.record('listJobs', ns, sel);
+    return this.jobs.filter((j) => j.namespace === ns);
   }
   async createEvent(ns: string, m: Manifest): Promise<void> {
     await this.record('createEvent', ns, m);
