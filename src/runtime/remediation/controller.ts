@@ -136,6 +136,9 @@ export class RemediationController {
     this.log.log('info', 'journal read', { file: journal.file, entries: entries.length, unfinished: open.length });
     for (const { intent } of open) {
       const started = Date.now();
+      // A kill between the journal's flush and the first run's audit line leaves the intent only in
+      // the journal; the write reconcile may send is audited here first, so none goes out unaudited.
+      this.log.log('info', 'intent', { fingerprint: intent.fingerprint, key: intent.key, rule: intent.rule, reconciled: true, ...describeWrite(intent.write) });
       const r = await this.runner.reconcile(intent.write);
       journal.append({ type: 'outcome', key: intent.key, result: r.result, permanent: r.permanent, at: Date.now() });
       this.engine.settle(intent.key, intent.groupKey, r.result === 'failure' && !r.permanent ? 'retryable' : 'done');
