@@ -20,7 +20,9 @@ import { DEFAULT_LABELS, JobTemplate, PolicyError, RemediationPolicy, Remediatio
 export const REMEDIATION_POLICY_PATH = '/etc/remediation/policy.yaml';
 /**
  * Where the controller keeps its write-ahead journal (an emptyDir: it outlives a crashed or
- * OOM-killed container, which restarts in the same pod).
+ * OOM-killed container, which restarts in the same pod). The journal is a cache of the rate
+ * windows and recent decisions; what keeps an action from repeating after a pod replacement is
+ * the record each action writes onto its target in the cluster, in the same patch as the action.
  */
 export const REMEDIATION_STATE_DIRECTORY = '/var/lib/remediation';
 /** Where the controller reads the bearer token Alertmanager must send. */
@@ -28,24 +30,26 @@ export const REMEDIATION_TOKEN_DIRECTORY = '/var/run/secrets/remediation';
 
 /**
  * The Kubernetes permissions the controller needs in each tenant namespace for the policy's
- * actions, and nothing more: Events always; `patch` on workloads for `restart`; `get`/`patch` on
- * `/scale` and `list` on HorizontalPodAutoscalers for `scale`; NetworkPolicies (`create`, `list`,
+ * actions, and nothing more: Events always; `get` and `patch` on Deployments and StatefulSets for
+ * `restart` and `scale` (each action is one merge patch of the workload, carrying its dedup and
+ * cooldown record as an annotation, guarded by the resourceVersion read; a scale writes
+ * `spec.replicas` there rather than through `/scale`, so needs no `/scale` permission) and `list`
+ * on HorizontalPodAutoscalers for `scale`; NetworkPolicies (`create`, `list`,
  * `patch` to extend a block, `delete` for the sweeper) and `get` on workloads (their pod selector)
- * for `block-ip`; `create` on Jobs for `run-job`. No wildcards, no escalate, bind or impersonate,
+ * for `block-ip`; `create` on Jobs for `run-job`, and `list` to read the cooldown record on the
+ * template's earlier Jobs. No wildcards, no escalate, bind or impersonate,
  * no pods/exec, no Secrets.
  */
 export function remediationRbacRules(policy: RemediationPolicy): k8s.PolicyRule[] {
   const actions = new Set(policy.rules.map((r) => r.action.type));
   const workloadBlock = policy.rules.some((r) => r.action.type === 'block-ip' && r.action.scope === 'workload');
   const rules: k8s.PolicyRule[] = [];
-  const workloadVerbs = [...(workloadBlock ? ['get'] : []), ...(actions.has('restart') ? ['patch'] : [])];
+  const writesWorkloads = actions.has('restart') || actions.has('scale');
+  const workloadVerbs = [...(workloadBlock || writesWorkloads ? ['get'] : []), ...(writesWorkloads ? ['patch'] : [])];
   if (workloadVerbs.length > 0) rules.push({ apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: workloadVerbs });
-  if (actions.has('scale')) {
-    rules.push({ apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch'] });
-    rules.push({ apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] });
-  }
+  if (actions.has('scale')) rules.push({ apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] });
   if (actions.has('block-ip')) rules.push({ apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create', 'list', 'patch', 'delete'] });
-  if (actions.has('run-job')) rules.push({ apiGroups: ['batch'], resources: ['jobs'], verbs: ['create'] });
+  if (actions.has('run-job')) rules.push({ apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'list'] });
   rules.push({ apiGroups: [''], resources: ['events'], verbs: ['create'] });
   return rules;
 }

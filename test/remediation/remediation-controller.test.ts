@@ -76,7 +76,7 @@ describe('RemediationController', () => {
     const rulesOf = (objs: Manifest[]) => (find(objs, 'Role', 'acme')[0] as Spec).rules;
     // restart only: patch on workloads and Events; no Jobs, no HPAs, no NetworkPolicies.
     expect(rulesOf(objects)).toEqual([
-      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['patch'] },
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'patch'] },
       { apiGroups: [''], resources: ['events'], verbs: ['create'] },
     ]);
     const all = synth({
@@ -88,11 +88,10 @@ describe('RemediationController', () => {
       ],
     });
     expect(rulesOf(all)).toEqual([
-      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get'] },
-      { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'patch'] },
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'patch'] },
       { apiGroups: ['autoscaling'], resources: ['horizontalpodautoscalers'], verbs: ['list'] },
       { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create', 'list', 'patch', 'delete'] },
-      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'list'] },
       { apiGroups: [''], resources: ['events'], verbs: ['create'] },
     ]);
   });

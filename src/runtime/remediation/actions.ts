@@ -1,16 +1,22 @@
 /**
  * Carrying out an `execute` decision against the cluster, idempotently and with retries.
  */
-import { BlockIpAction, RemediationAction, RemediationPolicy, ScaleAction, WorkloadTarget } from '../../remediation/policy';
-import { ClusterApi, ClusterError, RetryOptions, asClusterError, withRetry } from './cluster';
+import { BlockIpAction, RemediationAction, RemediationPolicy, RemediationRule, RestartAction, ScaleAction, WorkloadTarget } from '../../remediation/policy';
+import { ClusterApi, ClusterError, RetryOptions, WorkloadPatch, asClusterError, withRetry } from './cluster';
 import { Decision } from './engine';
 import { PlannedWrite } from './journal';
-import { BlockScope, EventSubject, RESTARTED_AT_ANNOTATION, EXPIRES_AT_ANNOTATION, blockNetworkPolicy, blockPolicyName, jobFromTemplate, jobName, policiesAdmitting } from './manifests';
+import { BlockScope, EventSubject, RESTARTED_AT_ANNOTATION, EXPIRES_AT_ANNOTATION, MANAGED_BY, TARGET_LABEL, blockNetworkPolicy, blockPolicyName, jobFromTemplate, jobName, jobSelector, labelValue, policiesAdmitting } from './manifests';
+import { LAST_ACTIONS_ANNOTATION, LastAction, clusterVerdict, parseLastActions, withLastAction } from './target-state';
 
 /** How an action ended. */
 export interface ActionOutcome {
-  /** `success`: the cluster changed; `noop`: nothing to change; `dry_run`: simulated; `failure`: not done. */
-  readonly result: 'success' | 'noop' | 'dry_run' | 'failure';
+  /**
+   * `success`: the cluster changed; `noop`: nothing to change; `dry_run`: simulated; `failure`: not
+   * done; `duplicate`: the target's record in the cluster shows this alert was acted on already
+   * (by this pod or an earlier one); `cooling_down`: the record shows the rule acted on the target
+   * for another alert within the cooldown.
+   */
+  readonly result: 'success' | 'noop' | 'dry_run' | 'failure' | 'duplicate' | 'cooling_down';
   /** What was (or would have been) done, or why it failed. */
   readonly detail: string;
   /** API tries of the main write (0 for a dry run). */
@@ -120,8 +126,8 @@ export class ActionRunner {
     if (rule === undefined || subject === undefined) throw new Error('run() needs an execute decision');
     if (d.dryRun) return { result: 'dry_run', detail: `would ${describeAction(rule.action)}`, tries: 0, permanent: false, subject };
     try {
-      const { detail, tries, changed } = await this.execute(d, rule.action, this.budgeted());
-      return { result: changed ? 'success' : 'noop', detail, tries, permanent: false, subject };
+      const { detail, tries, result } = await this.execute(d, rule, this.budgeted());
+      return { result, detail, tries, permanent: false, subject };
     } catch (e) {
       const err = asClusterError(e);
       const tries = (err as ClusterError & { tries?: number }).tries ?? 1;
@@ -139,16 +145,18 @@ export class ActionRunner {
   async reconcile(write: PlannedWrite): Promise<ReconcileOutcome> {
     const retry = this.budgeted();
     try {
-      if (write.op === 'scale') {
+      if (write.op === 'restart' || write.op === 'scale') {
         const r = await withRetry(async () => {
-          const state = await this.cluster.readScale(write.workload);
-          if (state.replicas === write.to) return 'applied' as const;
-          if (state.replicas !== write.from) return state.replicas;
-          await this.cluster.writeScale(write.workload, write.to, state.resourceVersion);
+          const state = await this.cluster.readWorkload(write.workload);
+          const last = parseLastActions(state.annotations)[write.rule];
+          if (last !== undefined && last.alert === write.record.alert) return last.at === write.record.at ? ('applied' as const) : ('elsewhere' as const);
+          if (write.op === 'scale' && state.replicas !== write.from) return state.replicas;
+          await this.cluster.patchWorkload(write.workload, workloadPatch(write, state.annotations), state.resourceVersion);
           return 'written' as const;
         }, retry);
-        if (typeof r.value === 'number') return { result: 'abandoned', detail: `replicas are ${r.value}, neither ${write.from} nor ${write.to}; not scaling again`, permanent: true };
-        return { result: 'success', detail: `replicas ${write.from} -> ${write.to} (${r.value === 'applied' ? 'found applied' : 'written on reconcile'})`, permanent: false };
+        if (typeof r.value === 'number' && write.op === 'scale') return { result: 'abandoned', detail: `replicas are ${r.value}, not ${write.from}; not scaling again`, permanent: true };
+        if (r.value === 'elsewhere') return { result: 'abandoned', detail: `the alert was acted on by another run (record on ${writeSubject(write).name}); not acting again`, permanent: true };
+        return { result: 'success', detail: `${write.op} ${writeSubject(write).name} ${r.value === 'applied' ? 'found applied' : 'written on reconcile'}`, permanent: false };
       }
       await withRetry(() => this.apply(write), retry);
       return { result: 'success', detail: `${write.op} ${writeSubject(write).name} applied (idempotent resend)`, permanent: false };
@@ -162,15 +170,13 @@ export class ActionRunner {
   private async apply(write: PlannedWrite): Promise<boolean> {
     switch (write.op) {
       case 'restart':
-        await this.cluster.patchPodTemplateAnnotations(write.workload, write.annotations);
-        return false;
       case 'scale':
-        throw new Error('scale writes are guarded by resourceVersion; see scale()');
+        throw new Error('workload writes are guarded by resourceVersion; see workloadAction()');
       case 'create-networkpolicy': {
         const existed = await createIdempotent(() => this.cluster.createNetworkPolicy(write.namespace, write.manifest));
-        // A repeated block of the same address extends the one that exists.
+        // A repeated block of the same address extends the one that exists, and records the alert.
         const annotations = (write.manifest.metadata as { annotations: Record<string, string> }).annotations;
-        if (existed) await this.cluster.patchNetworkPolicyAnnotations(write.namespace, write.name, { [EXPIRES_AT_ANNOTATION]: annotations[EXPIRES_AT_ANNOTATION] });
+        if (existed) await this.cluster.patchNetworkPolicyAnnotations(write.namespace, write.name, { [EXPIRES_AT_ANNOTATION]: annotations[EXPIRES_AT_ANNOTATION], [LAST_ACTIONS_ANNOTATION]: annotations[LAST_ACTIONS_ANNOTATION] });
         return existed;
       }
       case 'create-job':
@@ -187,30 +193,90 @@ export class ActionRunner {
     this.options.beforeWrite?.(d, write);
   }
 
-  private async execute(d: Decision, action: RemediationAction, retry: RetryOptions): Promise<{ detail: string; tries: number; changed: boolean }> {
+  private async execute(d: Decision, rule: RemediationRule, retry: RetryOptions): Promise<Executed> {
     const target = d.target;
+    const action = rule.action;
     if (action.type === 'run-job') {
       if (target?.kind !== 'namespace') throw new Error('run-job needs a namespace target');
       const name = jobName(action.template, d.key);
-      const manifest = jobFromTemplate(target.namespace, action.template, this.policy.jobTemplates[action.template], d.key, d.alert.labels);
+      // The records on this template's Jobs judge the cooldown (a Job of the same alert has this name).
+      const now = this.now();
+      const jobs = (await withRetry(() => this.cluster.listJobs(target.namespace, jobSelector(action.template)), retry)).value;
+      const cooling = jobs.flatMap((j) => {
+        const v = clusterVerdict(j.annotations, rule.name, d.key, this.policy.safety.cooldownSeconds, now.getTime());
+        return v.verdict === 'cooldown' ? [v.untilMs] : [];
+      });
+      if (jobs.some((j) => j.name === name)) return { detail: `job ${name} exists: the alert was acted on already`, tries: 1, result: 'duplicate' };
+      if (cooling.length > 0) {
+        return { detail: `a Job of template ${action.template} records that rule ${rule.name} ran it within the cooldown; waiting until ${new Date(Math.max(...cooling)).toISOString()}`, tries: 1, result: 'cooling_down' };
+      }
+      const base = jobFromTemplate(target.namespace, action.template, this.policy.jobTemplates[action.template], d.key, d.alert.labels);
+      const manifest = { ...base, metadata: { ...(base.metadata as Record<string, unknown>), annotations: { [LAST_ACTIONS_ANNOTATION]: withLastAction(undefined, rule.name, { alert: d.key, at: now.toISOString() }) } } };
       const write: PlannedWrite = { op: 'create-job', namespace: target.namespace, name, manifest };
-      this.announce(d, write);
-      const r = await withRetry(() => this.apply(write), retry);
-      return { detail: `created job ${name}${r.value ? ' (already existed)' : ''}`, tries: r.tries, changed: true };
+      // The Job's name derives from the alert: finding it means the alert was acted on, unless
+      // it is this run's own create, sent before a failure whose outcome was unknown.
+      let sent = false;
+      const r = await withRetry(async (n) => {
+        if (n === 1) this.announce(d, write);
+        try {
+          return await this.apply(write);
+        } catch (e) {
+          if (asClusterError(e).ambiguous) sent = true;
+          throw e;
+        }
+      }, retry);
+      if (r.value && !sent) return { detail: `job ${name} exists: the alert was acted on already`, tries: r.tries, result: 'duplicate' };
+      return { detail: `created job ${name}`, tries: r.tries, result: 'success' };
     }
     if (action.type === 'block-ip') {
       if (target === undefined) throw new Error('block-ip needs a target');
-      return this.block(d, target.kind === 'workload' ? target.workload : { namespace: target.namespace }, action, retry);
+      return this.block(d, rule.name, target.kind === 'workload' ? target.workload : { namespace: target.namespace }, action, retry);
     }
     if (target?.kind !== 'workload') throw new Error(`${action.type} needs a workload target`);
-    const w = target.workload;
-    if (action.type === 'scale') return this.scale(d, w, action, retry);
-    // A fixed value per decision makes a retried (or reconciled) patch a no-op for the rollout.
-    const stamp = this.now().toISOString();
-    const write: PlannedWrite = { op: 'restart', workload: w, annotations: { [RESTARTED_AT_ANNOTATION]: stamp } };
-    this.announce(d, write);
-    const r = await withRetry(() => this.apply(write), retry);
-    return { detail: `set ${RESTARTED_AT_ANNOTATION}=${stamp}`, tries: r.tries, changed: true };
+    return this.workloadAction(d, rule.name, target.workload, action, retry);
+  }
+
+  /**
+   * Restart or scale. Read the workload; its record of this rule's last action (see
+   * `target-state.ts`) says whether the alert was acted on already or the target is cooling down;
+   * else send the action together with its new record in one merge patch, guarded by the
+   * resourceVersion read, so that either both are applied or neither is. On 409 it reads again.
+   * Finding its own record after a write whose fate was unknown (timeout, 5xx) means that write
+   * was applied: computing a scale again from it would scale twice.
+   */
+  private async workloadAction(d: Decision, rule: string, w: WorkloadTarget, action: RestartAction | ScaleAction, retry: RetryOptions): Promise<Executed> {
+    const hpa = action.type === 'scale' ? (await withRetry(() => this.cluster.listAutoscalers(w.namespace), retry)).value.find((h) => h.targetKind === w.kind && h.targetName === w.name) : undefined;
+    // A fixed value per decision makes a retried (or reconciled) restart a no-op for the rollout.
+    const record: LastAction = { alert: d.key, at: this.now().toISOString() };
+    let planned: PlannedWrite | undefined;
+    let from: number | undefined;
+    const r = await withRetry(async () => {
+      const state = await this.cluster.readWorkload(w);
+      const last = parseLastActions(state.annotations)[rule];
+      if (last !== undefined && last.alert === record.alert && last.at === record.at) return { kind: 'written' as const };
+      const verdict = clusterVerdict(state.annotations, rule, d.key, this.policy.safety.cooldownSeconds, this.now().getTime());
+      if (verdict.verdict !== 'act') return verdict;
+      from = state.replicas;
+      if (action.type === 'scale') {
+        const want = desiredReplicas(action, state.replicas, hpa);
+        if (want === state.replicas) return { kind: 'unchanged' as const };
+        planned = { op: 'scale', workload: w, from: state.replicas, to: want, rule, record };
+      } else {
+        planned = { op: 'restart', workload: w, annotations: { [RESTARTED_AT_ANNOTATION]: record.at }, rule, record };
+      }
+      this.announce(d, planned);
+      await this.cluster.patchWorkload(w, workloadPatch(planned, state.annotations), state.resourceVersion);
+      return { kind: 'written' as const };
+    }, retry);
+    const v = r.value;
+    const bound = hpa !== undefined ? ` (HPA ${hpa.name} allows ${hpa.minReplicas}-${hpa.maxReplicas})` : '';
+    if ('verdict' in v) {
+      if (v.verdict === 'duplicate') return { detail: `${w.kind} ${w.name} records that rule ${rule} acted on this alert at ${v.at}`, tries: r.tries, result: 'duplicate' };
+      return { detail: `${w.kind} ${w.name} records that rule ${rule} acted on it within the cooldown; waiting until ${new Date(v.untilMs).toISOString()}`, tries: r.tries, result: 'cooling_down' };
+    }
+    if (v.kind === 'unchanged') return { detail: `replicas stay at ${from}${bound}`, tries: r.tries, result: 'noop' };
+    if (planned?.op === 'scale') return { detail: `replicas ${planned.from} -> ${planned.to}${bound}`, tries: r.tries, result: 'success' };
+    return { detail: `set ${RESTARTED_AT_ANNOTATION}=${record.at}`, tries: r.tries, result: 'success' };
   }
 
   /**
@@ -218,11 +284,11 @@ export class ActionRunner {
    * the namespace's own NetworkPolicies admits the address: policies only add allowances, so no
    * policy of the controller could take that away, and one that admitted more would widen ingress.
    */
-  private async block(d: Decision, scope: BlockScope, action: BlockIpAction, retry: RetryOptions): Promise<{ detail: string; tries: number; changed: boolean }> {
+  private async block(d: Decision, rule: string, scope: BlockScope, action: BlockIpAction, retry: RetryOptions): Promise<Executed> {
     const ip = d.sourceIp ?? '';
     let selector: Readonly<Record<string, string>> = {};
     if ('kind' in scope) {
-      selector = (await withRetry(() => this.cluster.readPodSelector(scope), retry)).value;
+      selector = (await withRetry(() => this.cluster.readWorkload(scope), retry)).value.podSelector;
       if (Object.keys(selector).length === 0) throw new ClusterError(422, `${scope.kind} ${scope.name} has no spec.selector.matchLabels; refusing to block for the whole namespace`);
     }
     const policies = (await withRetry(() => this.cluster.listNetworkPolicies(scope.namespace, ''), retry)).value;
@@ -230,43 +296,38 @@ export class ActionRunner {
     if (admitting.length > 0) {
       throw new ClusterError(422, `cannot block ${ip}: NetworkPolicy ${admitting.join(', ')} in ${scope.namespace} admits it, and NetworkPolicies only add allowances; except the address there`);
     }
-    const manifest = blockNetworkPolicy(scope, selector, ip, action, this.now(), policies);
+    // The records of this rule's blocks on the same scope (any address) judge a repeat and the cooldown.
+    const now = this.now();
+    const scopeLabel = labelValue('kind' in scope ? scope.name : scope.namespace);
+    const own = policies.filter((np) => np.labels['app.kubernetes.io/managed-by'] === MANAGED_BY && np.labels[TARGET_LABEL] === scopeLabel);
+    const verdicts = own.map((np) => clusterVerdict(np.annotations, rule, d.key, this.policy.safety.cooldownSeconds, now.getTime()));
+    const dup = verdicts.find((v) => v.verdict === 'duplicate');
+    if (dup !== undefined && dup.verdict === 'duplicate') return { detail: `a block NetworkPolicy records that rule ${rule} acted on this alert at ${dup.at}`, tries: 1, result: 'duplicate' };
+    const cooling = verdicts.flatMap((v) => (v.verdict === 'cooldown' ? [v.untilMs] : []));
+    if (cooling.length > 0) return { detail: `a block NetworkPolicy records that rule ${rule} acted on this target within the cooldown; waiting until ${new Date(Math.max(...cooling)).toISOString()}`, tries: 1, result: 'cooling_down' };
     const name = blockPolicyName(scope, ip);
+    const base = blockNetworkPolicy(scope, selector, ip, action, now, policies);
+    const meta = base.metadata as { annotations: Record<string, string> };
+    const existing = policies.find((np) => np.name === name);
+    const manifest = { ...base, metadata: { ...meta, annotations: { ...meta.annotations, [LAST_ACTIONS_ANNOTATION]: withLastAction(existing?.annotations, rule, { alert: d.key, at: now.toISOString() }) } } };
     const write: PlannedWrite = { op: 'create-networkpolicy', namespace: scope.namespace, name, manifest };
     this.announce(d, write);
     const r = await withRetry(() => this.apply(write), retry);
-    return { detail: `networkpolicy ${name} blocks ${ip} for ${action.expirySeconds}s${r.value ? ' (existed; expiry extended)' : ''}`, tries: r.tries, changed: true };
+    return { detail: `networkpolicy ${name} blocks ${ip} for ${action.expirySeconds}s${r.value ? ' (existed; expiry extended)' : ''}`, tries: r.tries, result: 'success' };
   }
+}
 
-  /**
-   * Read `/scale`, compute the replicas, announce the write, send it guarded by resourceVersion; on
-   * 409 read again. After a write whose fate is unknown (timeout, 5xx), finding the replicas we
-   * wrote means it was applied: computing again from them would scale twice.
-   */
-  private async scale(d: Decision, w: WorkloadTarget, action: ScaleAction, retry: RetryOptions): Promise<{ detail: string; tries: number; changed: boolean }> {
-    const hpas = (await withRetry(() => this.cluster.listAutoscalers(w.namespace), retry)).value;
-    const hpa = hpas.find((h) => h.targetKind === w.kind && h.targetName === w.name);
-    let written: number | undefined;
-    let from: number | undefined;
-    const r = await withRetry(async () => {
-      const state = await this.cluster.readScale(w);
-      if (written !== undefined && state.replicas === written) return written;
-      from = state.replicas;
-      const want = desiredReplicas(action, state.replicas, hpa);
-      if (want === state.replicas) return undefined;
-      this.announce(d, { op: 'scale', workload: w, from: state.replicas, to: want });
-      try {
-        await this.cluster.writeScale(w, want, state.resourceVersion);
-      } catch (e) {
-        if (asClusterError(e).ambiguous) written = want;
-        throw e;
-      }
-      return want;
-    }, retry);
-    const bound = hpa !== undefined ? ` (HPA ${hpa.name} allows ${hpa.minReplicas}-${hpa.maxReplicas})` : '';
-    if (r.value === undefined) return { detail: `replicas stay at ${from}${bound}`, tries: r.tries, changed: false };
-    return { detail: `replicas ${from} -> ${r.value}${bound}`, tries: r.tries, changed: true };
-  }
+/** What `execute` reports. */
+interface Executed {
+  readonly detail: string;
+  readonly tries: number;
+  readonly result: 'success' | 'noop' | 'duplicate' | 'cooling_down';
+}
+
+/** The merge patch of a planned restart or scale: the action and the rule's new record, together. */
+function workloadPatch(write: Extract<PlannedWrite, { op: 'restart' | 'scale' }>, current: Readonly<Record<string, string>>): WorkloadPatch {
+  const annotations = { [LAST_ACTIONS_ANNOTATION]: withLastAction(current, write.rule, write.record) };
+  return write.op === 'restart' ? { annotations, podTemplateAnnotations: write.annotations } : { annotations, replicas: write.to };
 }
 
 /** Create, treating 409 AlreadyExists as done (names are deterministic). Resolves to whether it existed. */

@@ -12,7 +12,7 @@ export class RemediationMetrics {
   /** `remediation_actions_total{action,result}`. */
   readonly actions = new Counter({
     name: 'remediation_actions_total',
-    help: 'Remediation actions by action and result (success, noop, failure, dry_run, refused).',
+    help: 'Remediation actions by action and result (success, noop, failure, dry_run, refused, duplicate, cooling_down).',
     labelNames: ['action', 'result'] as const,
     registers: [this.registry],
   });

@@ -9,10 +9,26 @@ import { WorkloadTarget } from '../../remediation/policy';
 /** A Kubernetes object as plain JSON. */
 export type Manifest = Readonly<Record<string, unknown>>;
 
-/** The `/scale` subresource of a workload. */
-export interface ScaleState {
+/** What the controller reads of a Deployment or StatefulSet. */
+export interface WorkloadState {
+  /** `spec.replicas`. */
   readonly replicas: number;
+  /** `metadata.resourceVersion`, the precondition of the next write. */
   readonly resourceVersion: string;
+  /** `metadata.annotations`, where the controller's dedup and cooldown records live. */
+  readonly annotations: Readonly<Record<string, string>>;
+  /** `spec.selector.matchLabels`. */
+  readonly podSelector: Readonly<Record<string, string>>;
+}
+
+/** One merge patch of a workload: an action and its record, applied together or not at all. */
+export interface WorkloadPatch {
+  /** `metadata.annotations` to set. */
+  readonly annotations: Readonly<Record<string, string>>;
+  /** `spec.template.metadata.annotations` to set (a restart). @default - pod template unchanged */
+  readonly podTemplateAnnotations?: Readonly<Record<string, string>>;
+  /** `spec.replicas` to set (a scale). @default - replicas unchanged */
+  readonly replicas?: number;
 }
 
 /** Bounds of an HorizontalPodAutoscaler and the workload it targets. */
@@ -60,14 +76,14 @@ export interface NetworkPolicyObject extends OwnedObject {
 
 /** What the controller calls on the Kubernetes API. Every method throws `ClusterError` on failure. */
 export interface ClusterApi {
-  /** Merge-patch annotations onto the workload's pod template (`spec.template.metadata.annotations`). */
-  patchPodTemplateAnnotations(target: WorkloadTarget, annotations: Readonly<Record<string, string>>): Promise<void>;
-  /** Read the workload's pod selector (`spec.selector.matchLabels`). */
-  readPodSelector(target: WorkloadTarget): Promise<Readonly<Record<string, string>>>;
-  /** Read the `/scale` subresource. */
-  readScale(target: WorkloadTarget): Promise<ScaleState>;
-  /** Write `spec.replicas` through `/scale`, guarded by `resourceVersion` (a stale one yields 409). */
-  writeScale(target: WorkloadTarget, replicas: number, resourceVersion: string): Promise<void>;
+  /** Read a Deployment or StatefulSet. */
+  readWorkload(target: WorkloadTarget): Promise<WorkloadState>;
+  /**
+   * Merge-patch a Deployment or StatefulSet (`application/merge-patch+json`), guarded by
+   * `resourceVersion` (a stale one yields 409), so a write computed from a read cannot land on a
+   * workload that changed since.
+   */
+  patchWorkload(target: WorkloadTarget, patch: WorkloadPatch, resourceVersion: string): Promise<void>;
   /** List the HorizontalPodAutoscalers (autoscaling/v2) of a namespace. */
   listAutoscalers(namespace: string): Promise<readonly AutoscalerBounds[]>;
   /** Create a NetworkPolicy (networking.k8s.io/v1). */
@@ -80,6 +96,8 @@ export interface ClusterApi {
   deleteNetworkPolicy(namespace: string, name: string): Promise<void>;
   /** Create a Job (batch/v1). */
   createJob(namespace: string, manifest: Manifest): Promise<void>;
+  /** List Jobs (batch/v1) carrying a label selector. */
+  listJobs(namespace: string, labelSelector: string): Promise<readonly OwnedObject[]>;
   /** Create an Event (core/v1). */
   createEvent(namespace: string, manifest: Manifest): Promise<void>;
   /** Close kept-alive connections (at shutdown). @default - nothing to close */

@@ -69,6 +69,8 @@ const EVENT_REASON: Readonly<Record<ActionOutcome['result'], string>> = {
   noop: 'RemediationNoChange',
   dry_run: 'RemediationDryRun',
   failure: 'RemediationFailed',
+  duplicate: 'RemediationDuplicate',
+  cooling_down: 'RemediationRefused',
 };
 
 const DECISION_OF: Readonly<Record<ActionOutcome['result'], DecisionName>> = {
@@ -76,6 +78,8 @@ const DECISION_OF: Readonly<Record<ActionOutcome['result'], DecisionName>> = {
   noop: 'noop',
   dry_run: 'dry_run',
   failure: 'failed',
+  duplicate: 'duplicate',
+  cooling_down: 'refused_cooldown',
 };
 
 /** Ties the engine, the actions and the audit together. */
@@ -132,6 +136,9 @@ export class RemediationController {
     this.log.log('info', 'journal read', { file: journal.file, entries: entries.length, unfinished: open.length });
     for (const { intent } of open) {
       const started = Date.now();
+      // A kill between the journal's flush and the first run's audit line leaves the intent only in
+      // the journal; the write reconcile may send is audited here first, so none goes out unaudited.
+      this.log.log('info', 'intent', { fingerprint: intent.fingerprint, key: intent.key, rule: intent.rule, reconciled: true, ...describeWrite(intent.write) });
       const r = await this.runner.reconcile(intent.write);
       journal.append({ type: 'outcome', key: intent.key, result: r.result, permanent: r.permanent, at: Date.now() });
       this.engine.settle(intent.key, intent.groupKey, r.result === 'failure' && !r.permanent ? 'retryable' : 'done');
@@ -208,11 +215,14 @@ export class RemediationController {
     const started = Date.now();
     const outcome = await this.runner.run(d);
     if (this.journalled.delete(d.key)) {
-      this.options.journal?.append({ type: 'outcome', key: d.key, result: outcome.result === 'failure' ? 'failure' : outcome.result === 'noop' ? 'noop' : 'success', permanent: outcome.permanent, at: Date.now() });
+      this.options.journal?.append({ type: 'outcome', key: d.key, result: outcome.result === 'failure' ? 'failure' : outcome.result === 'success' ? 'success' : 'noop', permanent: outcome.permanent, at: Date.now() });
     }
-    this.engine.complete(d, outcome.result === 'failure' ? 'failure' : 'success', outcome.permanent);
+    this.engine.complete(d, outcome.result === 'failure' || outcome.result === 'cooling_down' ? outcome.result : 'success', outcome.permanent);
     const decision = DECISION_OF[outcome.result];
     this.audit(d, decision, { result: outcome.result, detail: outcome.detail, tries: outcome.tries, durationMs: Date.now() - started });
+    // The first action on the alert has its Event already; a cooldown found in the cluster got its
+    // refusal Event from audit(), like one found in memory.
+    if (outcome.result === 'duplicate' || outcome.result === 'cooling_down') return;
     await this.events.record(outcome.subject, `${d.key}/${d.rule?.name}`, EVENT_REASON[outcome.result], `${d.rule?.name} for alert ${d.alert.labels.alertname ?? d.key}: ${outcome.detail}`, outcome.result === 'failure');
   }
 

@@ -153,10 +153,16 @@ export class DecisionEngine {
   /**
    * Record how an executed decision ended. A failure lifts the cooldown (so `maxAttempts` bounds
    * the retries) and lets a redelivery of the alert try again unless the failure is permanent.
+   * `cooling_down` (the target's record in the cluster shows a recent action this process did not
+   * know of) lifts the cooldown set here too, so the next alert asks the cluster again, and lets a
+   * redelivery try again.
    */
-  complete(d: Decision, outcome: 'success' | 'failure', permanent: boolean): void {
+  complete(d: Decision, outcome: 'success' | 'failure' | 'cooling_down', permanent: boolean): void {
     const now = this.now();
-    if (outcome === 'failure') {
+    if (outcome === 'cooling_down') {
+      if (d.targetKey !== undefined) this.cooldownUntil.delete(d.targetKey);
+      this.dedup.set(d.key, 'retryable', d.groupKey, now);
+    } else if (outcome === 'failure') {
       if (d.targetKey !== undefined) this.cooldownUntil.delete(d.targetKey);
       this.dedup.set(d.key, permanent ? 'done' : 'retryable', d.groupKey, now);
     } else {

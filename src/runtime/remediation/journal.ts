@@ -1,24 +1,26 @@
 /**
- * The controller's write-ahead journal: an append-only JSON-lines file on a volume, each record
- * flushed with fsync before the call it announces. A restart reads it back to rebuild the dedup
- * store, the cooldowns and the rate windows, and to finish the writes whose outcome was never
- * recorded. The journal was chosen over state in the cluster (annotations, a Lease) because one
- * sequential file covers all four actions and the rate caps alike, needs no extra RBAC, and costs
- * one fsync per action instead of one more API round trip.
+ * The controller's local write-ahead journal: an append-only JSON-lines file on a volume, each
+ * record flushed with fsync before the call it announces. It is a cache that survives a container
+ * restart in the same pod: a restart reads it back to rebuild the dedup store, the cooldowns and
+ * the rate windows, and to finish the writes whose outcome was never recorded. It is not what
+ * keeps actions from repeating after a pod replacement (a new pod starts with an empty volume):
+ * that is the record each action leaves on its target in the cluster (`target-state.ts`).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WorkloadTarget } from '../../remediation/policy';
 import { Manifest } from './cluster';
+import { LastAction } from './target-state';
 
 /**
  * The one cluster write an action makes, with every value fixed before it is sent, so that sending
- * it again (after a crash, whatever happened to the first try) cannot act twice: a restart stamp
- * written again is no change, a scale names the replicas it wants, creates use deterministic names.
+ * it again (after a crash, whatever happened to the first try) cannot act twice: a restart or a
+ * scale carries the record (`rule`, `record`) written with it onto the workload, by which a later
+ * read recognises it as applied; creates use deterministic names.
  */
 export type PlannedWrite =
-  | { readonly op: 'restart'; readonly workload: WorkloadTarget; readonly annotations: Readonly<Record<string, string>> }
-  | { readonly op: 'scale'; readonly workload: WorkloadTarget; readonly from: number; readonly to: number }
+  | { readonly op: 'restart'; readonly workload: WorkloadTarget; readonly annotations: Readonly<Record<string, string>>; readonly rule: string; readonly record: LastAction }
+  | { readonly op: 'scale'; readonly workload: WorkloadTarget; readonly from: number; readonly to: number; readonly rule: string; readonly record: LastAction }
   | { readonly op: 'create-networkpolicy'; readonly namespace: string; readonly name: string; readonly manifest: Manifest }
   | { readonly op: 'create-job'; readonly namespace: string; readonly name: string; readonly manifest: Manifest };
 

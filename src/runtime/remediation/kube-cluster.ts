@@ -6,7 +6,7 @@ import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'i
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { WorkloadTarget } from '../../remediation/policy';
-import { AutoscalerBounds, ClusterApi, ClusterError, Manifest, NetworkPolicyObject, ScaleState, parseRetryAfter } from './cluster';
+import { AutoscalerBounds, ClusterApi, ClusterError, Manifest, NetworkPolicyObject, OwnedObject, WorkloadPatch, WorkloadState, parseRetryAfter } from './cluster';
 
 /** Where the client configuration comes from. */
 export interface KubeClusterOptions {
@@ -122,34 +122,28 @@ class KubeCluster implements ClusterApi {
     }
   }
 
-  async patchPodTemplateAnnotations(t: WorkloadTarget, annotations: Readonly<Record<string, string>>): Promise<void> {
-    const body = { spec: { template: { metadata: { annotations } } } };
-    const p = { name: t.name, namespace: t.namespace, body };
-    await this.call(`patch ${t.kind} ${t.namespace}/${t.name}`, () =>
-      t.kind === 'Deployment' ? this.apps.patchNamespacedDeployment(p, this.opts(true)) : this.apps.patchNamespacedStatefulSet(p, this.opts(true)),
-    );
-  }
-
-  async readPodSelector(t: WorkloadTarget): Promise<Readonly<Record<string, string>>> {
+  async readWorkload(t: WorkloadTarget): Promise<WorkloadState> {
     const p = { name: t.name, namespace: t.namespace };
     const obj = await this.call(`get ${t.kind} ${t.namespace}/${t.name}`, () =>
       t.kind === 'Deployment' ? this.apps.readNamespacedDeployment(p, this.opts()) : this.apps.readNamespacedStatefulSet(p, this.opts()),
     );
-    return obj.spec?.selector.matchLabels ?? {};
+    return {
+      replicas: obj.spec?.replicas ?? 0,
+      resourceVersion: obj.metadata?.resourceVersion ?? '',
+      annotations: obj.metadata?.annotations ?? {},
+      podSelector: obj.spec?.selector.matchLabels ?? {},
+    };
   }
 
-  async readScale(t: WorkloadTarget): Promise<ScaleState> {
-    const p = { name: t.name, namespace: t.namespace };
-    const s = await this.call(`get ${t.kind} ${t.namespace}/${t.name}/scale`, () =>
-      t.kind === 'Deployment' ? this.apps.readNamespacedDeploymentScale(p, this.opts()) : this.apps.readNamespacedStatefulSetScale(p, this.opts()),
-    );
-    return { replicas: s.spec?.replicas ?? 0, resourceVersion: s.metadata?.resourceVersion ?? '' };
-  }
-
-  async writeScale(t: WorkloadTarget, replicas: number, resourceVersion: string): Promise<void> {
-    const p = { name: t.name, namespace: t.namespace, body: { metadata: { resourceVersion }, spec: { replicas } } };
-    await this.call(`patch ${t.kind} ${t.namespace}/${t.name}/scale`, () =>
-      t.kind === 'Deployment' ? this.apps.patchNamespacedDeploymentScale(p, this.opts(true)) : this.apps.patchNamespacedStatefulSetScale(p, this.opts(true)),
+  async patchWorkload(t: WorkloadTarget, patch: WorkloadPatch, resourceVersion: string): Promise<void> {
+    const spec = {
+      ...(patch.replicas !== undefined ? { replicas: patch.replicas } : {}),
+      ...(patch.podTemplateAnnotations !== undefined ? { template: { metadata: { annotations: patch.podTemplateAnnotations } } } : {}),
+    };
+    const body = { metadata: { resourceVersion, annotations: patch.annotations }, ...(Object.keys(spec).length > 0 ? { spec } : {}) };
+    const p = { name: t.name, namespace: t.namespace, body };
+    await this.call(`patch ${t.kind} ${t.namespace}/${t.name}`, () =>
+      t.kind === 'Deployment' ? this.apps.patchNamespacedDeployment(p, this.opts(true)) : this.apps.patchNamespacedStatefulSet(p, this.opts(true)),
     );
   }
 
@@ -194,6 +188,11 @@ class KubeCluster implements ClusterApi {
 
   async createJob(namespace: string, manifest: Manifest): Promise<void> {
     await this.call(`create job in ${namespace}`, () => this.batch.createNamespacedJob({ namespace, body: this.model<K8s.V1Job>(manifest) }, this.opts()));
+  }
+
+  async listJobs(namespace: string, labelSelector: string): Promise<readonly OwnedObject[]> {
+    const list = await this.call(`list jobs in ${namespace}`, () => this.batch.listNamespacedJob({ namespace, labelSelector }, this.opts()));
+    return list.items.map((j) => ({ namespace, name: j.metadata?.name ?? '', annotations: j.metadata?.annotations ?? {} }));
   }
 
   async createEvent(namespace: string, manifest: Manifest): Promise<void> {

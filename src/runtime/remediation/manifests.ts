@@ -16,6 +16,9 @@ export const EXPIRES_AT_ANNOTATION = 'remediation.tenant-monitoring.io/expires-a
 /** Pod-template annotation written by a restart (the same one `kubectl rollout restart` writes). */
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
 
+/** Label naming the workload (or namespace) a block NetworkPolicy applies to. */
+export const TARGET_LABEL = 'remediation.tenant-monitoring.io/target';
+
 /** Short stable hash (hex) of the parts. */
 export function shortHash(parts: readonly string[], length = 10): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, length);
@@ -154,7 +157,7 @@ export function blockNetworkPolicy(
     metadata: {
       name: blockPolicyName(scope, ip),
       namespace: scope.namespace,
-      labels: ownedLabels({ 'remediation.tenant-monitoring.io/target': labelValue(w !== undefined ? w.name : scope.namespace) }),
+      labels: ownedLabels({ [TARGET_LABEL]: labelValue(w !== undefined ? w.name : scope.namespace) }),
       annotations: {
         [EXPIRES_AT_ANNOTATION]: blockExpiry(action, now),
         'remediation.tenant-monitoring.io/blocked-ip': ip,
@@ -167,6 +170,14 @@ export function blockNetworkPolicy(
 /** When a block decided at `now` expires (RFC 3339). */
 export function blockExpiry(action: BlockIpAction, now: Date): string {
   return new Date(now.getTime() + action.expirySeconds * 1000).toISOString();
+}
+
+/** Label naming the policy template a Job was made from. */
+export const TEMPLATE_LABEL = 'remediation.tenant-monitoring.io/template';
+
+/** Label selector of the controller's Jobs made from `template`. */
+export function jobSelector(template: string): string {
+  return `${OWNED_SELECTOR},${TEMPLATE_LABEL}=${template}`;
 }
 
 /** Name of the Job run for one alert from one template. */
@@ -182,7 +193,7 @@ export function jobFromTemplate(
   alertKey: string,
   alertLabels: Readonly<Record<string, string>>,
 ): Manifest {
-  const labels = ownedLabels({ 'remediation.tenant-monitoring.io/template': templateName });
+  const labels = ownedLabels({ [TEMPLATE_LABEL]: templateName });
   const env = [
     ...Object.entries(template.env).map(([name, value]) => ({ name, value })),
     { name: 'REMEDIATION_ALERTNAME', value: alertLabels.alertname ?? '' },

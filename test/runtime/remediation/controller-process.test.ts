@@ -92,11 +92,11 @@ test('a redelivered alert is a duplicate and causes no API write', async () => {
 });
 
 test('scale re-reads after a resourceVersion conflict (409) and writes once', async () => {
-  api.inject({ method: 'PATCH', path: new RegExp(`${APPS}/deployments/api/scale$`), concurrentWrite: true });
+  api.inject({ method: 'PATCH', path: new RegExp(`${APPS}/deployments/api$`), concurrentWrite: true });
   await ctl.post(payload([alert({ alertname: 'Load', remediation_action: 'scale', namespace: 'team-a', deployment: 'api' }, { fingerprint: 'f-scale' })]));
   expect(await decisionFor('f-scale')).toMatchObject({ decision: 'acted', detail: 'replicas 3 -> 5', tries: 2 });
-  expect(requestsTo('PATCH', `${APPS}/deployments/api/scale`)).toEqual([409, 200]);
-  expect(requestsTo('GET', `${APPS}/deployments/api/scale`)).toEqual([200, 200]);
+  expect(requestsTo('PATCH', `${APPS}/deployments/api`)).toEqual([409, 200]);
+  expect(requestsTo('GET', `${APPS}/deployments/api`)).toEqual([200, 200]);
   expect(api.changesOf('deployments/team-a/api').map((c) => (c.spec as { replicas: number }).replicas)).toEqual([5]);
 });
 
@@ -107,7 +107,7 @@ test('scale stays within the HorizontalPodAutoscaler maxReplicas', async () => {
 });
 
 test('a slow scale write that was applied is not applied twice after the timeout', async () => {
-  api.inject({ method: 'PATCH', path: new RegExp(`${APPS}/deployments/slow/scale$`), delayMs: 1500 });
+  api.inject({ method: 'PATCH', path: new RegExp(`${APPS}/deployments/slow$`), delayMs: 1500 });
   await ctl.post(payload([alert({ alertname: 'Load', remediation_action: 'scale', namespace: 'team-a', deployment: 'slow' }, { fingerprint: 'f-slow' })]));
   const d = await decisionFor('f-slow');
   expect(d).toMatchObject({ decision: 'acted', detail: 'replicas 3 -> 5', tries: 2 });
@@ -127,7 +127,9 @@ test('fails without retrying on 404 and 403, and records the failure', async () 
   expect(notFound).toMatchObject({ decision: 'failed', result: 'failure', tries: 1 });
   expect(String(notFound.detail)).toContain('HTTP 404');
   expect(await decisionFor('f-403')).toMatchObject({ decision: 'failed', tries: 1 });
-  expect(requestsTo('PATCH', `${APPS}/deployments/missing`)).toEqual([404]);
+  // The read before the write finds nothing, so nothing is written.
+  expect(requestsTo('GET', `${APPS}/deployments/missing`)).toEqual([404]);
+  expect(requestsTo('PATCH', `${APPS}/deployments/missing`)).toEqual([]);
   expect(requestsTo('PATCH', `${APPS}/deployments/edge`)).toEqual([403]);
   await ctl.waitFor(() => api.list('events', 'team-a').find((e) => (e.involvedObject as { name: string }).name === 'missing' && e.type === 'Warning'));
 });

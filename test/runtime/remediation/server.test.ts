@@ -125,9 +125,9 @@ describe('handling', () => {
     });
     expect(await controller.drain(2000)).toBe(true);
     expect(lines.filter((l) => l.msg === 'decision').map((l) => l.decision).sort()).toEqual(['acted', 'dry_run', 'duplicate', 'resolved']);
-    expect(cluster.of('patchPodTemplateAnnotations')).toHaveLength(1);
+    expect(cluster.of('patchWorkload')).toHaveLength(1);
     // The dry-run rule wrote nothing but its Event.
-    expect(cluster.of('writeScale')).toEqual([]);
+    expect(cluster.of('patchWorkload').filter((c) => (c.args[1] as { replicas?: number }).replicas !== undefined)).toEqual([]);
     expect(cluster.of('createEvent').map((c) => (c.args[1] as { reason: string }).reason).sort()).toEqual(['RemediationDryRun', 'RemediationSucceeded']);
   });
 

@@ -2,7 +2,7 @@
  * An in-memory `ClusterApi` for in-process tests: records every call; a hook can fail calls.
  */
 import { WorkloadTarget } from '../../../../src/remediation/policy';
-import { AutoscalerBounds, ClusterApi, ClusterError, Manifest, NetworkPolicyObject, ScaleState } from '../../../../src/runtime/remediation/cluster';
+import { AutoscalerBounds, ClusterApi, ClusterError, Manifest, NetworkPolicyObject, OwnedObject, WorkloadPatch, WorkloadState } from '../../../../src/runtime/remediation/cluster';
 
 /** One recorded call. */
 export interface Call {
@@ -15,8 +15,12 @@ export class FakeCluster implements ClusterApi {
   readonly calls: Call[] = [];
   replicas = 3;
   rv = 1;
+  /** `metadata.annotations` of each workload (`Kind/namespace/name`), as patched. */
+  readonly annotations = new Map<string, Readonly<Record<string, string>>>();
   autoscalers: AutoscalerBounds[] = [];
   networkPolicies: NetworkPolicyObject[] = [];
+  /** What `listJobs` returns (filtered by namespace only). */
+  jobs: OwnedObject[] = [];
   /** Throw this from the next calls of a method. */
   failures: Array<{ method: keyof ClusterApi; error: ClusterError }> = [];
   /** Delay of every call in milliseconds. */
@@ -34,20 +38,16 @@ export class FakeCluster implements ClusterApi {
     return this.calls.filter((c) => c.method === method);
   }
 
-  async patchPodTemplateAnnotations(t: WorkloadTarget, a: Readonly<Record<string, string>>): Promise<void> {
-    await this.record('patchPodTemplateAnnotations', t, a);
+  async readWorkload(t: WorkloadTarget): Promise<WorkloadState> {
+    await this.record('readWorkload', t);
+    return { replicas: this.replicas, resourceVersion: String(this.rv), annotations: { ...(this.annotations.get(`${t.kind}/${t.namespace}/${t.name}`) ?? {}) }, podSelector: { app: t.name } };
   }
-  async readPodSelector(t: WorkloadTarget): Promise<Readonly<Record<string, string>>> {
-    await this.record('readPodSelector', t);
-    return { app: t.name };
-  }
-  async readScale(t: WorkloadTarget): Promise<ScaleState> {
-    await this.record('readScale', t);
-    return { replicas: this.replicas, resourceVersion: String(this.rv) };
-  }
-  async writeScale(t: WorkloadTarget, replicas: number, rv: string): Promise<void> {
-    await this.record('writeScale', t, replicas, rv);
-    this.replicas = replicas;
+  async patchWorkload(t: WorkloadTarget, patch: WorkloadPatch, rv: string): Promise<void> {
+    await this.record('patchWorkload', t, patch, rv);
+    if (rv !== String(this.rv)) throw new ClusterError(409, 'the object has been modified');
+    const key = `${t.kind}/${t.namespace}/${t.name}`;
+    this.annotations.set(key, { ...(this.annotations.get(key) ?? {}), ...patch.annotations });
+    if (patch.replicas !== undefined) this.replicas = patch.replicas;
     this.rv++;
   }
   async listAutoscalers(ns: string): Promise<readonly AutoscalerBounds[]> {
@@ -70,6 +70,10 @@ export class FakeCluster implements ClusterApi {
   }
   async createJob(ns: string, m: Manifest): Promise<void> {
     await this.record('createJob', ns, m);
+  }
+  async listJobs(ns: string, sel: string): Promise<readonly OwnedObject[]> {
+    await this.record('listJobs', ns, sel);
+    return this.jobs.filter((j) => j.namespace === ns);
   }
   async createEvent(ns: string, m: Manifest): Promise<void> {
     await this.record('createEvent', ns, m);

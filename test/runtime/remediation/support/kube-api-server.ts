@@ -2,7 +2,8 @@
  * A Kubernetes API test server (node:http on 127.0.0.1) implementing the endpoints the remediation
  * controller calls, with their real semantics: resourceVersion preconditions (409 Conflict),
  * AlreadyExists (409) on create, NotFound (404), merge-patch only for PATCH (415 otherwise),
- * generation bumps only when the spec changes, bearer-token authentication (401), plus injected
+ * a new resourceVersion on every change (annotations included) but a generation bump only when
+ * the spec changes, `changes` recording spec changes, creates and deletes, bearer-token authentication (401), plus injected
  * faults (status codes, slow responses, concurrent writers).
  */
 import * as fs from 'node:fs';
@@ -290,7 +291,9 @@ export class KubeApiTestServer {
       next = mergePatch(stored, JSON.parse(JSON.stringify(patchBody)) as Json) as Json;
     }
     const changed = JSON.stringify(next.spec) !== oldSpec;
-    const nextMeta = { ...(next.metadata as Json), resourceVersion: changed ? String(++this.rv) : meta.resourceVersion, generation: (meta.generation as number) + (changed ? 1 : 0) };
+    // Any change bumps resourceVersion (an annotation too); only a spec change bumps generation.
+    const metaChanged = JSON.stringify({ ...(next.metadata as Json), resourceVersion: undefined }) !== JSON.stringify({ ...meta, resourceVersion: undefined });
+    const nextMeta = { ...(next.metadata as Json), resourceVersion: changed || metaChanged ? String(++this.rv) : meta.resourceVersion, generation: (meta.generation as number) + (changed ? 1 : 0) };
     next = { ...next, metadata: nextMeta };
     this.objects.set(key, next);
     if (changed) this.changes.push({ kind: 'update', key, spec: clone(next.spec) });
