@@ -3,8 +3,10 @@
  * is measured per case.
  *
  * - synth: the prod environment with 1, 10, 100 and 1,000 tenants (wall time and peak RSS).
- * - every other `bench/*.ts` file (ML statistics, remediation controller, ...), which print
- *   their own tables.
+ * - every other `bench/*.ts` file (ML statistics, remediation controller, rule evaluation, ...),
+ *   which print their own tables. The rule benchmark runs a real Prometheus per layout and tenant
+ *   count (about 10 minutes by default); `BENCH_RULES_TENANTS=10,100` and `BENCH_RULES_SECONDS=15`
+ *   shorten it.
  *
  * `BENCH_ONLY=synth` (or another file name without .ts) runs one benchmark.
  */
