@@ -60,12 +60,6 @@ function topLevelComparison(expr: string): ThresholdComparison | undefined {
   return { lhs: expr.slice(lhs.from, lhs.to), op: COMPARISONS[op.name], literal: expr.slice(rhs.from, rhs.to) };
 }
 
-/** How one built-in alert takes per-tenant values. */
-export interface AggregatedAlertShape {
-  /** The threshold that is data (`tenant_threshold:<alert>_<threshold>`), when the alert compares against one number. */
-  readonly dataThreshold?: string;
-}
-
 /**
  * Which threshold of each alert can be a series: the alert's expression must be exactly
  * `<lhs> <op> <threshold>` with the threshold written as given (not scaled, not inside a
