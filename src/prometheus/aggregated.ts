@@ -89,7 +89,8 @@ function findAlert(groups: ReadonlyArray<RuleGroup>, alert: string): AlertRule |
  * become data (see `tenantOverrideRules`):
  *
  * - every selector gets `tenant!=""`, so series without the tenant label never alert (and never
- *   alert for another tenant); alerts keep the tenant label of the series they read, so routing
+ *   alert for another tenant), and every selector of a series these rules record gets
+ *   `namespace=""`, so a tenant's rule recording the same name cannot feed them; alerts keep the tenant label of the series they read, so routing
  *   and escalation see the same labels as with per-tenant rules;
  * - an alert with a data threshold compares against the tenant's threshold series, or the
  *   environment default for tenants without one:
@@ -107,11 +108,13 @@ function findAlert(groups: ReadonlyArray<RuleGroup>, alert: string): AlertRule |
 export function aggregatedTenantRuleGroups(profile: EnvironmentProfile, options: TenantRuleOptions = {}, thresholds?: Readonly<Record<string, string>>): RuleGroup[] {
   const environment: TenantRuleOptions = { ...options, alertOverrides: { environment: options.alertOverrides?.environment } };
   const data = thresholds ?? dataThresholds(profile, environment);
-  return defaultTenantRuleGroups(profile, '', environment).map((group) => ({
+  const groups = defaultTenantRuleGroups(profile, '', environment);
+  const recorded = new Set(groups.flatMap((g) => g.rules.filter((r): r is RecordingRule => !isAlertRule(r)).map((r) => r.record)));
+  return groups.map((group) => ({
     ...group,
     name: `tenants-${group.name}`,
     tenantScoped: false,
-    rules: group.rules.map((rule) => requireTenant(isAlertRule(rule) ? aggregateAlert(rule, data[rule.alert]) : aggregateRecording(rule, group.rules))),
+    rules: group.rules.map((rule) => requireTenant(isAlertRule(rule) ? aggregateAlert(rule, data[rule.alert]) : aggregateRecording(rule, group.rules), recorded)),
   }));
 }
 
@@ -143,8 +146,10 @@ function aggregateRecording(rule: RecordingRule, siblings: ReadonlyArray<Rule>):
   return { ...rule, expr: `group by (${TENANT_LABEL}) (${first.record}{${matchers}}) * (${rule.expr})` };
 }
 
-function requireTenant<R extends Rule>(rule: R): R {
-  return { ...rule, expr: injectLabelMatcher(rule.expr, { label: TENANT_LABEL, op: '!=', value: '' }) };
+function requireTenant<R extends Rule>(rule: R, recorded: ReadonlySet<string>): R {
+  const withTenant = injectLabelMatcher(rule.expr, { label: TENANT_LABEL, op: '!=', value: '' });
+  // The packs' own recorded series come from these rules only, never from a tenant's namespace.
+  return { ...rule, expr: injectLabelMatcher(withTenant, { label: 'namespace', op: '=', value: '' }, { applies: (m) => m !== undefined && recorded.has(m) }) };
 }
 
 /** What one tenant's overrides become in the aggregated layout. */

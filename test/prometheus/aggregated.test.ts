@@ -38,8 +38,8 @@ describe('aggregated rule packs', () => {
 
   test('a threshold that is one number becomes a series joined on tenant', () => {
     const rule = rendered.flatMap((g) => g.rules).find((r) => r.alert === 'TenantHighErrorRate');
-    expect(rule?.expr).toBe('label_replace((tenant:http_errors:ratio_rate5m{tenant!=""}) > on(tenant) group_left() '
-      + '(tenant_threshold:TenantHighErrorRate_errorRatio{tenant!="", namespace=""} or on(tenant) group by (tenant) (tenant:http_errors:ratio_rate5m{tenant!=""}) * 0.001) '
+    expect(rule?.expr).toBe('label_replace((tenant:http_errors:ratio_rate5m{namespace="", tenant!=""}) > on(tenant) group_left() '
+      + '(tenant_threshold:TenantHighErrorRate_errorRatio{tenant!="", namespace=""} or on(tenant) group by (tenant) (tenant:http_errors:ratio_rate5m{namespace="", tenant!=""}) * 0.001) '
       + 'unless on(tenant) tenant_alert_disabled{tenant!="", namespace="", alertname="TenantHighErrorRate"}, "namespace", "$1", "tenant", "(.+)")');
     expect(dataThresholds(PROD).TenantHighErrorRate).toBe('errorRatio');
     // Scaled or inside a function: not one number compared at the top, so a tenant copy instead.
@@ -117,6 +117,25 @@ describe('aggregated rule packs', () => {
         alert: 'TenantHighErrorRate', interval: '1m',
         series: [...traffic('', 1), ...traffic('namespace="beta"', 1), ...traffic('tenant="beta"', 0)],
         expect: [{ evalTime: '10m', alerts: [] }],
+      },
+      {
+        name: 'what a tenant records in its own namespace under another tenant\'s name feeds no shared rule',
+        alert: 'TenantHighErrorRate', interval: '1m',
+        series: [
+          ...traffic('tenant="beta"', 0),
+          { series: 'tenant:http_errors:ratio_rate5m{tenant="beta", namespace="acme"}', values: '1x30' },
+        ],
+        expect: [{ evalTime: '10m', alerts: [] }],
+      },
+      {
+        name: 'a threshold or disable switch a tenant records for another tenant is ignored',
+        alert: 'TenantHighErrorRate', interval: '1m',
+        series: [
+          ...traffic('tenant="beta"', 0.1),
+          { series: 'tenant_threshold:TenantHighErrorRate_errorRatio{tenant="beta", namespace="acme"}', values: '0.99x30' },
+          { series: 'tenant_alert_disabled{tenant="beta", namespace="acme", alertname="TenantHighErrorRate"}', values: '1x30' },
+        ],
+        expect: [{ evalTime: '10m', alerts: [at('beta')] }],
       },
     ];
     // The expected labels are the expression's plus the shared rule's; delta's copy differs from it
