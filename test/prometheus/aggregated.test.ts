@@ -98,46 +98,25 @@ describe('aggregated rule packs', () => {
       { series: `http_requests_total{${labels}${labels ? ', ' : ''}code="500"}`, values: `0+${600 * ratio}x30` },
       { series: `http_requests_total{${labels}${labels ? ', ' : ''}code="200"}`, values: `0+${600 * (1 - ratio)}x30` },
     ];
+    // Each case: its name, the input series, and the tenants expected to alert at 10 minutes.
     const at = (tenant: string) => ({ tenant, namespace: tenant });
-    const cases: AlertTestCase[] = [
-      {
-        name: '10 % errors everywhere: above the default (0.1 %), under acme\'s 50 %',
-        alert: 'TenantHighErrorRate', interval: '1m',
-        series: [...traffic('tenant="acme"', 0.1), ...traffic('tenant="beta"', 0.1), ...traffic('tenant="gamma"', 0.1), ...traffic('tenant="delta"', 0.1), ...traffic('', 1)],
-        expect: [{ evalTime: '10m', alerts: [at('beta'), { ...at('delta'), team: 'delta-sre' }] }],
-      },
-      {
-        name: '60 % errors at acme only: acme crosses its own threshold, nobody else alerts',
-        alert: 'TenantHighErrorRate', interval: '1m',
-        series: [...traffic('tenant="acme"', 0.6), ...traffic('tenant="beta"', 0)],
-        expect: [{ evalTime: '10m', alerts: [at('acme')] }],
-      },
-      {
-        name: 'series without the tenant label alert for no tenant',
-        alert: 'TenantHighErrorRate', interval: '1m',
-        series: [...traffic('', 1), ...traffic('namespace="beta"', 1), ...traffic('tenant="beta"', 0)],
-        expect: [{ evalTime: '10m', alerts: [] }],
-      },
-      {
-        name: 'what a tenant records in its own namespace under another tenant\'s name feeds no shared rule',
-        alert: 'TenantHighErrorRate', interval: '1m',
-        series: [
-          ...traffic('tenant="beta"', 0),
-          { series: 'tenant:http_errors:ratio_rate5m{tenant="beta", namespace="acme"}', values: '1x30' },
-        ],
-        expect: [{ evalTime: '10m', alerts: [] }],
-      },
-      {
-        name: 'a threshold or disable switch a tenant records for another tenant is ignored',
-        alert: 'TenantHighErrorRate', interval: '1m',
-        series: [
-          ...traffic('tenant="beta"', 0.1),
-          { series: 'tenant_threshold:TenantHighErrorRate_errorRatio{tenant="beta", namespace="acme"}', values: '0.99x30' },
-          { series: 'tenant_alert_disabled{tenant="beta", namespace="acme", alertname="TenantHighErrorRate"}', values: '1x30' },
-        ],
-        expect: [{ evalTime: '10m', alerts: [at('beta')] }],
-      },
+    const table: ReadonlyArray<readonly [string, InputSeries[], ReadonlyArray<Record<string, string>>]> = [
+      ['10 % errors everywhere: above the default (0.1 %), under acme\'s 50 %',
+        [...traffic('tenant="acme"', 0.1), ...traffic('tenant="beta"', 0.1), ...traffic('tenant="gamma"', 0.1), ...traffic('tenant="delta"', 0.1), ...traffic('', 1)],
+        [at('beta'), { ...at('delta'), team: 'delta-sre' }]],
+      ['60 % errors at acme only: acme crosses its own threshold, nobody else alerts',
+        [...traffic('tenant="acme"', 0.6), ...traffic('tenant="beta"', 0)], [at('acme')]],
+      ['series without the tenant label alert for no tenant',
+        [...traffic('', 1), ...traffic('namespace="beta"', 1), ...traffic('tenant="beta"', 0)], []],
+      ['what a tenant records in its own namespace under another tenant\'s name feeds no shared rule',
+        [...traffic('tenant="beta"', 0), { series: 'tenant:http_errors:ratio_rate5m{tenant="beta", namespace="acme"}', values: '1x30' }], []],
+      ['a threshold or disable switch a tenant records for another tenant is ignored', [
+        ...traffic('tenant="beta"', 0.1),
+        { series: 'tenant_threshold:TenantHighErrorRate_errorRatio{tenant="beta", namespace="acme"}', values: '0.99x30' },
+        { series: 'tenant_alert_disabled{tenant="beta", namespace="acme", alertname="TenantHighErrorRate"}', values: '1x30' },
+      ], [at('beta')]],
     ];
+    const cases: AlertTestCase[] = table.map(([name, series, alerts]) => ({ name, alert: 'TenantHighErrorRate', interval: '1m', series, expect: [{ evalTime: '10m', alerts }] }));
     // The expected labels are the expression's plus the shared rule's; delta's copy differs from it
     // only by `team`, which the case spells out.
     expect(runPromtool(groups, cases)).toContain('SUCCESS');
