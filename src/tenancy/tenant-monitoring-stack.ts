@@ -12,7 +12,7 @@ import { GrafanaDashboards } from '../grafana/grafana-dashboards';
 import { RuleGroup } from '../prometheus/model';
 import { escalationRuleGroup } from '../prometheus/escalation';
 import { AlertOverrideLayers, mergeAlertOverrides } from '../prometheus/overrides';
-import { defaultTenantRuleGroups, TenantAlertOverrides, TenantRuleOptions } from '../prometheus/packs';
+import { defaultTenantRuleGroups, TENANT_ALERT_THRESHOLDS, TenantAlertOverrides, TenantRuleOptions } from '../prometheus/packs';
 import { PrometheusRules } from '../prometheus/prometheus-rules';
 import { RuleLayout } from '../prometheus/aggregated';
 import { TenantPackRules } from '../prometheus/tenant-pack-rules';
@@ -82,7 +82,8 @@ export interface TenantMonitoringStackProps {
    * Where the built-in rule packs are evaluated. `aggregated`: once for all tenants, in
    * `packRules` (needs it; per-tenant pack parameters in `rulePacks` are refused, since the shared
    * rules use the environment's; give them as `alertOverrides.tenant` thresholds). `per-tenant`:
-   * a scoped copy in the tenant's own PrometheusRule, in its namespace.
+   * a scoped copy in the tenant's own PrometheusRule, in its namespace (when `packRules` is given
+   * too, the shared alerts are switched off for this tenant, so none fires twice).
    * @default - 'aggregated' when `packRules` is given, else 'per-tenant'
    */
   readonly ruleLayout?: RuleLayout;
@@ -202,6 +203,11 @@ export class TenantMonitoringStack extends Construct {
       }
       // The environment layer is the shared rules'; what this tenant sets differently is its own layer.
       this.packOverrides = props.packRules.addTenant(this.tenant.id, mergeAlertOverrides(alertOverrides?.environment, alertOverrides?.tenant));
+    } else if (props.packRules) {
+      // The shared packs read every tenant's series: switch them off for a tenant that has its own
+      // copies (per-tenant) or none (withoutRulePacks).
+      const off = Object.fromEntries(Object.keys(TENANT_ALERT_THRESHOLDS).map((alert) => [alert, { disable: true }]));
+      this.packOverrides = props.packRules.addTenant(this.tenant.id, off);
     }
 
     this.rules = new PrometheusRules(this, 'Rules', {

@@ -1,5 +1,6 @@
 import { Testing } from 'cdk8s';
 import { PROD } from '../../src/core/environment';
+import { TENANT_ALERT_THRESHOLDS } from '../../src/prometheus/packs';
 import { TenantPackRules } from '../../src/prometheus/tenant-pack-rules';
 import { TenantMonitoringStack } from '../../src/tenancy/tenant-monitoring-stack';
 
@@ -50,6 +51,20 @@ describe('rule layout', () => {
     expect(stack.rules.alertNames).toContain('TenantHighErrorRate');
     const noPacks = new TenantMonitoringStack(Testing.chart(), 'beta', { tenant: { id: 'beta', contacts: { team: 'sre' } }, environment: PROD });
     expect(noPacks.ruleLayout).toBe('per-tenant');
+  });
+
+  test('per-tenant or without packs beside shared packs: the shared alerts are switched off for that tenant', () => {
+    const chart = Testing.chart();
+    const packRules = new TenantPackRules(chart, 'TenantPackRules', { environment: PROD, namespace: 'monitoring' });
+    const own = new TenantMonitoringStack(chart, 'acme', { tenant: { id: 'acme', contacts: { team: 'sre' } }, environment: PROD, packRules, ruleLayout: 'per-tenant' });
+    const none = new TenantMonitoringStack(chart, 'beta', { tenant: { id: 'beta', contacts: { team: 'sre' } }, environment: PROD, packRules, withoutRulePacks: true });
+    for (const stack of [own, none]) {
+      const switches = stack.packOverrides?.ruleGroups.flatMap((g) => g.rules) ?? [];
+      expect(switches.length).toBe(Object.keys(TENANT_ALERT_THRESHOLDS).length);
+      expect(switches.every((r) => !('alert' in r) && r.expr === 'vector(1)')).toBe(true);
+    }
+    expect(own.rules.alertNames).toContain('TenantHighErrorRate');
+    expect(none.rules.alertNames).not.toContain('TenantHighErrorRate');
   });
 
   test('fails the aggregated layout without the shared packs', () => {
