@@ -39,6 +39,7 @@ interface Options {
   readonly seconds: number;
   readonly interval: Duration;
   readonly pods: number;
+  readonly designs: Design[];
 }
 
 interface Row {
@@ -50,6 +51,8 @@ interface Row {
   readonly rssMiB: number;
   readonly headSeries: number;
   readonly missed: number;
+  /** The groups that took longest in their last evaluation, with seconds. */
+  readonly slowest: string;
 }
 
 function flag(name: string, env: string, fallback: string): string {
@@ -64,7 +67,9 @@ function options(): Options {
   if (tenants.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--tenants: got ${JSON.stringify(tenants)}; allowed: a comma-separated list of positive integers`);
   if (!(seconds >= 10)) throw new Error(`--seconds: got ${seconds}; allowed: at least 10`);
   if (!Number.isInteger(pods) || pods < 1) throw new Error(`--pods: got ${pods}; allowed: a positive integer`);
-  return { tenants, seconds, pods, interval: Duration.parse(flag('interval', 'BENCH_RULES_INTERVAL', '15s'), '<bench>', '--interval') };
+  const designs = flag('designs', 'BENCH_RULES_DESIGNS', 'none,aggregated,per-tenant').split(',').map((d) => d.trim()) as Design[];
+  if (designs.some((d) => !['none', 'aggregated', 'per-tenant'].includes(d))) throw new Error(`--designs: got ${JSON.stringify(designs)}; allowed: none, aggregated, per-tenant`);
+  return { tenants, seconds, pods, designs, interval: Duration.parse(flag('interval', 'BENCH_RULES_INTERVAL', '15s'), '<bench>', '--interval') };
 }
 
 const tenantId = (i: number): string => `tenant-${String(i).padStart(5, '0')}`;
@@ -137,12 +142,16 @@ function rssMiB(pid: number): number {
   return m ? Math.round(Number(m[1]) / 1024) : 0;
 }
 
-/** The sum over every series of `metric` in Prometheus' own /metrics (it does not scrape itself here). */
-async function ownMetric(port: number, metric: string): Promise<number> {
+/** Every series of `metric` in Prometheus' own /metrics (it does not scrape itself here): labels text and value. */
+async function ownSeries(port: number, metric: string): Promise<Array<[string, number]>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   return text.split('\n')
     .filter((l) => l.startsWith(`${metric}{`) || l.startsWith(`${metric} `))
-    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    .map((l) => [l.slice(metric.length, l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]);
+}
+
+async function ownMetric(port: number, metric: string): Promise<number> {
+  return (await ownSeries(port, metric)).reduce((sum, [, v]) => sum + v, 0);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -208,6 +217,8 @@ async function runOne(design: Design, tenants: number, opts: Options): Promise<R
       rssMiB: rssMiB(pid),
       headSeries: await ownMetric(port, 'prometheus_tsdb_head_series'),
       missed: await ownMetric(port, 'prometheus_rule_group_iterations_missed_total'),
+      slowest: (await ownSeries(port, 'prometheus_rule_group_last_duration_seconds')).sort((a, b) => b[1] - a[1]).slice(0, 3)
+        .map(([labels, v]) => `${/rule_group="[^"]*;([^"]+)"/.exec(labels)?.[1] ?? labels} ${v.toFixed(2)}s`).join(', '),
     };
   } catch (e) {
     throw new Error(`${design} at ${tenants} tenants: ${(e as Error).message}\n${stderr}`);
@@ -225,14 +236,16 @@ async function main(): Promise<void> {
   process.stdout.write('design      tenants   rules  CPU cores  eval CPU  eval s/cycle  RSS MiB  head series  missed\n');
   for (const tenants of opts.tenants) {
     const rows: Row[] = [];
-    for (const design of ['none', 'aggregated', 'per-tenant'] as const) rows.push(await runOne(design, tenants, opts));
-    const base = rows[0].cores;
+    for (const design of opts.designs) rows.push(await runOne(design, tenants, opts));
+    const base = rows.find((r) => r.design === 'none')?.cores ?? 0;
     for (const r of rows) {
       const evalCpu = r.design === 'none' ? '-' : Math.max(0, r.cores - base).toFixed(3);
       process.stdout.write(`${r.design.padEnd(10)}  ${String(r.tenants).padStart(7)}  ${String(r.rules).padStart(6)}  ${r.cores.toFixed(3).padStart(9)}  ${evalCpu.padStart(8)}  ${r.evalSeconds.toFixed(3).padStart(12)}  ${String(r.rssMiB).padStart(7)}  ${String(r.headSeries).padStart(11)}  ${String(r.missed).padStart(6)}\n`);
+      if (r.slowest) process.stdout.write(`            slowest groups: ${r.slowest}\n`);
     }
-    const agg = rows[1];
-    const per = rows[2];
+    const agg = rows.find((r) => r.design === 'aggregated');
+    const per = rows.find((r) => r.design === 'per-tenant');
+    if (!agg || !per) continue;
     const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : '-');
     process.stdout.write(`  at ${tenants} tenants, aggregated / per-tenant: rules ${ratio(agg.rules, per.rules)}, eval CPU ${ratio(Math.max(0, agg.cores - base), Math.max(0, per.cores - base))}, eval s ${ratio(agg.evalSeconds, per.evalSeconds)}\n`);
   }
