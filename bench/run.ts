@@ -5,8 +5,10 @@
  * - synth: the prod environment with 1, 100, 1,000 and 10,000 tenants (wall time, peak RSS, output
  *   bytes and objects per tenant; `BENCH_SYNTH_SIZES=1,100` for other sizes).
  * - remote-write: the two remote-write tenancy designs side by side at 100 and 500 tenants.
- * - every other `bench/*.ts` file (ML statistics, remediation controller, ...), which print
- *   their own tables.
+ * - every other `bench/*.ts` file (ML statistics, remediation controller, rule evaluation, ...),
+ *   which print their own tables. The rule benchmark runs a real Prometheus per layout and tenant
+ *   count (about 10 minutes by default); `BENCH_RULES_TENANTS=10,100` and `BENCH_RULES_SECONDS=15`
+ *   shorten it.
  *
  * `BENCH_ONLY=synth` (or another file name without .ts) runs one benchmark.
  */

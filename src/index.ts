@@ -30,3 +30,5 @@ export * from './logging/elastic-indices';
 export * from './core/size-limits';
 export * from './prometheus/overrides';
 export * from './prometheus/escalation';
+export * from './prometheus/aggregated';
+export * from './prometheus/tenant-pack-rules';

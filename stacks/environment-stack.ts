@@ -55,6 +55,7 @@ export function createEnvironment(app: App, props: EnvironmentStackProps): Envir
       pushgatewayUrl: platform.platform.pushgateway.url,
       autoscaling: spec.autoscaling,
       models: spec.models,
+      packRules: platform.packRules,
     }));
     charts.push(chart);
   }

@@ -9,6 +9,7 @@ import { tenantQueryProxyName } from '../src/platform/tenant-query-proxy';
 import { escalationRuleGroup } from '../src/prometheus/escalation';
 import { platformRuleGroups } from '../src/prometheus/packs';
 import { PrometheusRules } from '../src/prometheus/prometheus-rules';
+import { TenantPackRules } from '../src/prometheus/tenant-pack-rules';
 import { Datasource, tenantDatasourceUid } from '../src/grafana/datasources';
 import { ElasticIndices } from '../src/logging/elastic-indices';
 import { JaegerCollector } from '../src/tracing/jaeger-collector';
@@ -45,6 +46,8 @@ export interface PlatformParts {
   readonly remediation: RemediationController;
   readonly indices: ElasticIndices;
   readonly jaeger: JaegerCollector;
+  /** The built-in rule packs, evaluated once for every tenant of the environment. */
+  readonly packRules: TenantPackRules;
 }
 
 /** Properties of the platform chart. */
@@ -103,6 +106,9 @@ export function createPlatform(app: App, props: PlatformStackProps): PlatformPar
     ruleLabels: { environment: profile.name },
   });
 
+  // The built-in packs, once for all tenants; each tenant stack registers its overrides here.
+  const packRules = new TenantPackRules(chart, 'TenantPackRules', { environment: profile, namespace: ns });
+
   const remediation = new RemediationController(chart, 'Remediation', {
     namespace: ns,
     environment: profile,
@@ -156,5 +162,5 @@ export function createPlatform(app: App, props: PlatformStackProps): PlatformPar
       })] : []),
     ]);
   }
-  return { chart, platform, routing, remediation, indices, jaeger };
+  return { chart, platform, routing, remediation, indices, jaeger, packRules };
 }

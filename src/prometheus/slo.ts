@@ -78,22 +78,23 @@ export function sloWindows(alerts: ReadonlyArray<BurnRateAlert> = BURN_RATE_ALER
 
 /**
  * A service-level indicator, as the ratio of bad events to all events over a window. Selectors
- * are plain vector selectors (`http_requests_total{code=~"5.."}`); tenant scoping is added when
- * the rules are rendered for a tenant.
+ * are plain vector selectors (`http_requests_total{code=~"5.."}`); the ratio is aggregated
+ * `by (tenant)`, so the same rules serve one tenant (scoped when rendered for it) or all tenants at
+ * once (`ruleLayout: 'aggregated'`).
  */
 export class Sli {
   /** Errors over total, e.g. `http_requests_total{code=~"5.."}` over `http_requests_total`. */
   public static errorRatio(opts: { readonly errors: string; readonly total: string }): Sli {
     const errors = selector(opts.errors, 'sli.errors');
     const total = selector(opts.total, 'sli.total');
-    return new Sli('errorRatio', (w) => `sum(rate(${errors}[${w}])) / sum(rate(${total}[${w}]))`);
+    return new Sli('errorRatio', (w) => `sum by (tenant) (rate(${errors}[${w}])) / sum by (tenant) (rate(${total}[${w}]))`);
   }
 
   /** One minus good over total, e.g. `http_requests_total{code!~"5.."}` over `http_requests_total`. */
   public static goodRatio(opts: { readonly good: string; readonly total: string }): Sli {
     const good = selector(opts.good, 'sli.good');
     const total = selector(opts.total, 'sli.total');
-    return new Sli('goodRatio', (w) => `1 - (sum(rate(${good}[${w}])) / sum(rate(${total}[${w}])))`);
+    return new Sli('goodRatio', (w) => `1 - (sum by (tenant) (rate(${good}[${w}])) / sum by (tenant) (rate(${total}[${w}])))`);
   }
 
   /**
@@ -108,13 +109,13 @@ export class Sli {
     const inner = opts.matchers ? `${opts.matchers}, ` : '';
     const bucket = selector(`${opts.histogram}_bucket{${inner}le="${num(opts.thresholdSeconds)}"}`, 'sli.matchers');
     const count = selector(`${opts.histogram}_count${opts.matchers ? `{${opts.matchers}}` : ''}`, 'sli.matchers');
-    return new Sli('latency', (w) => `1 - (sum(rate(${bucket}[${w}])) / sum(rate(${count}[${w}])))`);
+    return new Sli('latency', (w) => `1 - (sum by (tenant) (rate(${bucket}[${w}])) / sum by (tenant) (rate(${count}[${w}])))`);
   }
 
   /** Uptime: the share of scrapes in which the targets were down (`up == 0`). */
   public static uptime(opts: { readonly selector?: string } = {}): Sli {
     const up = selector(opts.selector ?? 'up', 'sli.selector');
-    return new Sli('uptime', (w) => `1 - avg(avg_over_time(${up}[${w}]))`);
+    return new Sli('uptime', (w) => `1 - avg by (tenant) (avg_over_time(${up}[${w}]))`);
   }
 
   private constructor(

@@ -11,9 +11,11 @@ import { tenantDatasourceUid } from '../grafana/datasources';
 import { GrafanaDashboards } from '../grafana/grafana-dashboards';
 import { RuleGroup } from '../prometheus/model';
 import { escalationRuleGroup } from '../prometheus/escalation';
-import { AlertOverrideLayers } from '../prometheus/overrides';
-import { defaultTenantRuleGroups, TenantAlertOverrides, TenantRuleOptions } from '../prometheus/packs';
+import { AlertOverrideLayers, mergeAlertOverrides } from '../prometheus/overrides';
+import { defaultTenantRuleGroups, TENANT_ALERT_THRESHOLDS, TenantAlertOverrides, TenantRuleOptions } from '../prometheus/packs';
 import { PrometheusRules } from '../prometheus/prometheus-rules';
+import { RuleLayout } from '../prometheus/aggregated';
+import { TenantPackRules } from '../prometheus/tenant-pack-rules';
 import { AutoScalingPolicy, AutoScalingPolicyProps } from '../scaling/auto-scaling-policy';
 import { MlAnomalyJob, MlAnomalyJobProps, MlDriftJob, MlDriftJobProps } from '../ml/ml-jobs';
 import { TenantNamespace } from './tenant-namespace';
@@ -69,6 +71,22 @@ export interface TenantMonitoringStackProps {
    * @default - the packs' defaults, thresholds from the environment profile
    */
   readonly rulePacks?: TenantRuleOptions;
+  /**
+   * The environment's shared built-in rule packs (`TenantPackRules`, in the monitoring namespace).
+   * With it the tenant's packs are evaluated there, once for all tenants, and its overrides
+   * become threshold series and disable switches.
+   * @default - none: the packs are copied into the tenant's own rules (`ruleLayout: 'per-tenant'`)
+   */
+  readonly packRules?: TenantPackRules;
+  /**
+   * Where the built-in rule packs are evaluated. `aggregated`: once for all tenants, in
+   * `packRules` (needs it; per-tenant pack parameters in `rulePacks` are refused, since the shared
+   * rules use the environment's; give them as `alertOverrides.tenant` thresholds). `per-tenant`:
+   * a scoped copy in the tenant's own PrometheusRule, in its namespace (when `packRules` is given
+   * too, the shared alerts are switched off for this tenant, so none fires twice).
+   * @default - 'aggregated' when `packRules` is given, else 'per-tenant'
+   */
+  readonly ruleLayout?: RuleLayout;
   /** Leave out the default rule packs (only the baseline and `ruleGroups`). @default false */
   readonly withoutRulePacks?: boolean;
   /**
@@ -116,6 +134,10 @@ export class TenantMonitoringStack extends Construct {
   public readonly prometheusUrl: string;
   /** The Pushgateway URL the ML jobs push to. */
   public readonly pushgatewayUrl: string;
+  /** Where the tenant's built-in rule packs are evaluated. */
+  public readonly ruleLayout: RuleLayout;
+  /** The tenant's rules beside the shared packs (threshold series, disable switches, its own copies of alerts), when it has overrides in the aggregated layout. */
+  public readonly packOverrides?: PrometheusRules;
   /** The tenant's dashboards; add your own with `dashboards.addDashboard()`. */
   public readonly dashboards: GrafanaDashboards;
 
@@ -167,6 +189,27 @@ export class TenantMonitoringStack extends Construct {
       },
     });
 
+    this.ruleLayout = props.ruleLayout ?? (props.packRules ? 'aggregated' : 'per-tenant');
+    if (this.ruleLayout !== 'aggregated' && this.ruleLayout !== 'per-tenant') {
+      throw new ValidationError(this, 'ruleLayout', this.ruleLayout, "'aggregated' or 'per-tenant'");
+    }
+    const aggregated = this.ruleLayout === 'aggregated' && !props.withoutRulePacks;
+    const alertOverrides = props.alertOverrides ?? props.rulePacks?.alertOverrides;
+    if (aggregated) {
+      if (!props.packRules) throw new ValidationError(this, 'packRules', undefined, "the environment's TenantPackRules (ruleLayout 'aggregated' evaluates the packs there)");
+      const params = Object.keys(props.rulePacks ?? {}).filter((k) => !['alertOverrides', 'location'].includes(k));
+      if (params.length > 0) {
+        throw new ValidationError(this, `rulePacks.${params[0]}`, params[0], "no per-tenant pack options with ruleLayout 'aggregated' (the shared packs use the environment's; set thresholds with alertOverrides.tenant, or use ruleLayout 'per-tenant')");
+      }
+      // The environment layer is the shared rules'; what this tenant sets differently is its own layer.
+      this.packOverrides = props.packRules.addTenant(this.tenant.id, mergeAlertOverrides(alertOverrides?.environment, alertOverrides?.tenant));
+    } else if (props.packRules) {
+      // The shared packs read every tenant's series: switch them off for a tenant that has its own
+      // copies (per-tenant) or none (withoutRulePacks).
+      const off = Object.fromEntries(Object.keys(TENANT_ALERT_THRESHOLDS).map((alert) => [alert, { disable: true }]));
+      this.packOverrides = props.packRules.addTenant(this.tenant.id, off);
+    }
+
     this.rules = new PrometheusRules(this, 'Rules', {
       namespace: this.namespace,
       name: 'tenant-rules',
@@ -174,7 +217,7 @@ export class TenantMonitoringStack extends Construct {
       ruleLabels: environmentLabels,
       groups: [
         ...baselineRuleGroups(),
-        ...(props.withoutRulePacks ? [] : defaultTenantRuleGroups(props.environment, this.tenant.id, { ...props.rulePacks, alertOverrides: props.alertOverrides ?? props.rulePacks?.alertOverrides, location: this })),
+        ...(props.withoutRulePacks || aggregated ? [] : defaultTenantRuleGroups(props.environment, this.tenant.id, { ...props.rulePacks, alertOverrides, location: this })),
         ...(props.ruleGroups ?? []),
         ...(props.withoutEscalation ? [] : [escalationRuleGroup(props.environment, { tier: this.tenant.tier, runbookBaseUrl: props.rulePacks?.runbookBaseUrl })]),
       ],

@@ -55,7 +55,7 @@ describe('Slo rules', () => {
     ]);
     expect(group.rules[0]).toEqual({
       record: 'slo:sli_error:ratio_rate5m',
-      expr: 'sum(rate(checkout_total{tenant="acme", result="error"}[5m])) / sum(rate(checkout_total{tenant="acme"}[5m]))',
+      expr: 'sum by (tenant) (rate(checkout_total{tenant="acme", result="error"}[5m])) / sum by (tenant) (rate(checkout_total{tenant="acme"}[5m]))',
       labels: { slo: 'checkout', tenant: 'acme' },
     });
     expect(group.rules[9].expr).toBe('1 - (slo:sli_error:ratio_rate30d{tenant="acme", slo="checkout"} / 0.01)');
@@ -67,10 +67,10 @@ describe('Slo rules', () => {
 
   test('latency SLIs read the threshold bucket', () => {
     expect(Sli.latency({ histogram: 'http_request_duration_seconds', thresholdSeconds: 0.2, matchers: 'job="api"' }).errorRatio(Duration.hours(1)))
-      .toBe('1 - (sum(rate(http_request_duration_seconds_bucket{job="api", le="0.2"}[1h])) / sum(rate(http_request_duration_seconds_count{job="api"}[1h])))');
-    expect(Sli.uptime().errorRatio(Duration.days(1))).toBe('1 - avg(avg_over_time(up[1d]))');
+      .toBe('1 - (sum by (tenant) (rate(http_request_duration_seconds_bucket{job="api", le="0.2"}[1h])) / sum by (tenant) (rate(http_request_duration_seconds_count{job="api"}[1h])))');
+    expect(Sli.uptime().errorRatio(Duration.days(1))).toBe('1 - avg by (tenant) (avg_over_time(up[1d]))');
     expect(Sli.goodRatio({ good: 'jobs_total{ok="true"}', total: 'jobs_total' }).errorRatio(Duration.minutes(5)))
-      .toBe('1 - (sum(rate(jobs_total{ok="true"}[5m])) / sum(rate(jobs_total[5m])))');
+      .toBe('1 - (sum by (tenant) (rate(jobs_total{ok="true"}[5m])) / sum by (tenant) (rate(jobs_total[5m])))');
   });
 
   test('default SLOs follow the profile: p95 under 200 ms, errors under 0.1 %, uptime 99.9 %, capacity at 80 % of the target', () => {
