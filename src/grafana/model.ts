@@ -3,6 +3,7 @@ import { ValidationError } from '../core/errors';
 import { DNS_LABEL_ALLOWED } from '../core/validation';
 import { createHash } from 'node:crypto';
 import type { Dashboard, Panel, RowPanel, VariableModel } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { DashboardJson, DashboardPanelJson } from './dashboard-json';
 
 export { RULE_METRICS, DOCUMENTED_METRICS, isTenantScopedMetric } from './metrics';
 export type { RuleMetric, DocumentedMetric, Exporter, MetricScope } from './metrics';
@@ -170,9 +171,14 @@ export interface DashboardQuery {
   readonly expr: string;
 }
 
-function panelsOf(dashboard: Dashboard): Panel[] {
+/** The SDK's view of a dashboard JSON model (the public signatures take the structural {@link DashboardJson}). */
+function sdkDashboard(dashboard: DashboardJson): Dashboard {
+  return dashboard as Dashboard;
+}
+
+function panelsOf(dashboard: DashboardJson): Panel[] {
   const out: Panel[] = [];
-  for (const p of dashboard.panels ?? []) {
+  for (const p of sdkDashboard(dashboard).panels ?? []) {
     if (p.type === 'row') {
       out.push(...(p as RowPanel).panels);
     } else {
@@ -183,7 +189,7 @@ function panelsOf(dashboard: Dashboard): Panel[] {
 }
 
 /** Every PromQL expression of a dashboard's panels (rows included), in panel order. */
-export function listDashboardQueries(dashboard: Dashboard): readonly DashboardQuery[] {
+export function listDashboardQueries(dashboard: DashboardJson): readonly DashboardQuery[] {
   const queries: DashboardQuery[] = [];
   for (const panel of panelsOf(dashboard)) {
     for (const target of panel.targets ?? []) {
@@ -201,12 +207,12 @@ export function listDashboardQueries(dashboard: Dashboard): readonly DashboardQu
  * The UIDs of the datasources a dashboard names: those of its panels, their queries and its variables, each once, in
  * order of first use. References through a variable (`${ds}`) are left out: they resolve in the browser.
  */
-export function listDashboardDatasourceUids(dashboard: Dashboard): readonly string[] {
+export function listDashboardDatasourceUids(dashboard: DashboardJson): readonly string[] {
   const refs: unknown[] = [];
   for (const panel of panelsOf(dashboard)) {
     refs.push(panel.datasource, ...(panel.targets ?? []).map((t) => (t as { datasource?: unknown }).datasource));
   }
-  for (const variable of dashboard.templating.list ?? []) refs.push(variable.datasource);
+  for (const variable of sdkDashboard(dashboard).templating.list ?? []) refs.push(variable.datasource);
   const uids = refs
     .map((r) => (r !== null && typeof r === 'object' ? (r as { uid?: unknown }).uid : undefined))
     .filter((u): u is string => typeof u === 'string' && !u.startsWith('$'));
@@ -214,7 +220,7 @@ export function listDashboardDatasourceUids(dashboard: Dashboard): readonly stri
 }
 
 /** Every panel of a dashboard except row headers, rows' children included. */
-export function listDashboardPanels(dashboard: Dashboard): readonly Panel[] {
+export function listDashboardPanels(dashboard: DashboardJson): readonly DashboardPanelJson[] {
   return panelsOf(dashboard);
 }
 
@@ -260,7 +266,8 @@ function fitPanel(panel: Panel): Panel {
  * every variable, tables get a `cellOptions` and the field-config footer, gauges get the options Grafana 13 requires.
  * Idempotent; everything else is kept as built.
  */
-export function fitDashboardToGrafana(dashboard: Dashboard): Dashboard {
+export function fitDashboardToGrafana(json: DashboardJson): DashboardJson {
+  const dashboard = sdkDashboard(json);
   return {
     ...dashboard,
     panels: dashboard.panels?.map((p) => p.type === 'row'
@@ -275,6 +282,6 @@ export function fitDashboardToGrafana(dashboard: Dashboard): Dashboard {
  * {@link fitDashboardToGrafana} returns. Its length in
  * bytes is what counts against the 1 MiB ConfigMap and 256 KiB annotation limits.
  */
-export function renderDashboardJson(dashboard: Dashboard): string {
+export function renderDashboardJson(dashboard: DashboardJson): string {
   return JSON.stringify(fitDashboardToGrafana(dashboard));
 }

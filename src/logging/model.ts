@@ -1,6 +1,7 @@
 import { MANAGED_BY } from '../core/labels';
 import { createHash } from 'node:crypto';
-import type { estypes } from '@elastic/elasticsearch';
+// The client's request and mapping types, without the client (whose declarations need esModuleInterop).
+import type * as estypes from '@elastic/elasticsearch/lib/api/types';
 import { DEV, EnvironmentProfile, PROD, STAGING } from '../core/environment';
 import { APPLICATION_LOG_MAPPINGS, AUDIT_EVENT_MAPPINGS, TRACE_SERVICE_MAPPINGS, TRACE_SPAN_MAPPINGS } from './mappings';
 
