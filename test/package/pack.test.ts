@@ -102,7 +102,7 @@ describe('the packed package in a fresh cdk8s app', () => {
     for (const s of snippets) fs.writeFileSync(path.join(app, s.needsNode16 ? 'snippets-node16' : 'snippets', s.fileName), `// README.md line ${s.line}\n${s.source}`);
     // Snippets that import the grafana-foundation-sdk use the node16 resolution the README asks for; nothing else changes.
     fs.writeFileSync(path.join(app, 'tsconfig.node16.json'), JSON.stringify({
-      extends: './tsconfig.json', compilerOptions: { module: 'node16', moduleResolution: 'node16', noEmit: true }, include: ['snippets-node16/**/*.ts'],
+      extends: './tsconfig.json', compilerOptions: { module: 'node16', moduleResolution: 'node16', noEmit: true }, include: ['snippets-node16/**/*.ts'], exclude: ['node_modules'],
     }));
     typeCheck = run(process.execPath, [TSC, '-p', 'tsconfig.json'], app);
     typeCheckNode16 = run(process.execPath, [TSC, '-p', 'tsconfig.node16.json'], app);
