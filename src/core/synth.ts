@@ -48,25 +48,46 @@ export const KUSTOMIZATION_FILE = 'kustomization.yaml';
  * Synthesize an app and write one YAML file per chart into `outdir`, plus a `kustomization.yaml`
  * listing them in dependency order; returns the written paths.
  *
+ * `outdir` is replaced as a whole: the files are written into a staging folder next to it, which
+ * then takes its place, so no file of an earlier synth survives (a tenant removed since is gone)
+ * and a synth that fails (a validation error, a write error) leaves the previous output as it was.
+ *
  * The kustomization makes the folder directly usable by `kubectl apply -k`, Argo CD and Flux,
  * which all apply Namespaces (and CRDs) before the objects that live in them, whichever chart file
  * holds them.
  */
 export function writeApp(app: App, outdir: string): string[] {
   const charts = synthesizeApp(app);
-  fs.mkdirSync(outdir, { recursive: true });
-  const files = charts.map((c) => {
-    const file = path.join(outdir, c.fileName);
-    fs.writeFileSync(file, Yaml.stringify(...c.objects));
-    return file;
-  });
-  const kustomization = path.join(outdir, KUSTOMIZATION_FILE);
-  fs.writeFileSync(kustomization, Yaml.stringify({
-    apiVersion: 'kustomize.config.k8s.io/v1beta1',
-    kind: 'Kustomization',
-    resources: charts.map((c) => c.fileName),
-  }));
-  return [...files, kustomization];
+  const target = path.resolve(outdir);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  // Next to the target, so that the final renames stay on one file system.
+  const staging = fs.mkdtempSync(path.join(path.dirname(target), `.${path.basename(target)}.staging-`));
+  try {
+    for (const c of charts) fs.writeFileSync(path.join(staging, c.fileName), Yaml.stringify(...c.objects));
+    fs.writeFileSync(path.join(staging, KUSTOMIZATION_FILE), Yaml.stringify({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: charts.map((c) => c.fileName),
+    }));
+    replaceDirectory(staging, target);
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+  return [...charts.map((c) => path.join(outdir, c.fileName)), path.join(outdir, KUSTOMIZATION_FILE)];
+}
+
+/** Put `staging` in the place of `target`; the old `target` is removed only once the new one is in place. */
+function replaceDirectory(staging: string, target: string): void {
+  const previous = `${staging}.previous`;
+  const hadTarget = fs.existsSync(target);
+  if (hadTarget) fs.renameSync(target, previous);
+  try {
+    fs.renameSync(staging, target);
+  } catch (e) {
+    if (hadTarget) fs.renameSync(previous, target);
+    throw e;
+  }
+  fs.rmSync(previous, { recursive: true, force: true });
 }
 
 function owningChart(c: IConstruct): Chart {
