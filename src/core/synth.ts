@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiObject, App, Chart, Names, Yaml } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { validateAppObjects } from './app-validation';
 
 /** One chart's output. */
 export interface SynthesizedChart {
@@ -16,6 +17,10 @@ export interface SynthesizedChart {
 /**
  * Synthesize every chart of an app in memory, in dependency order.
  *
+ * Besides every construct's own validations, the whole app is checked at once (one
+ * object per kind, namespace and name, name and label lengths, no tenant's object in another tenant's namespace);
+ * any failure throws before anything is returned.
+ *
  * Output is the same as `App.synth()` (file per chart, same YAML, same naming), but the
  * whole-tree validations and dependency resolution run once for the app instead of once per
  * chart, which keeps synthesis linear in the number of charts (an environment with 1,000 tenant
@@ -27,13 +32,14 @@ export function synthesizeApp(app: App): SynthesizedChart[] {
   const errors = nodes.flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
   if (errors.length > 0) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
 
+  const rendered = nodes.filter((n): n is ApiObject => ApiObject.isApiObject(n)).map((node) => ({ node, json: node.toJson() as Record<string, unknown> }));
+  const appErrors = validateAppObjects(rendered);
+  if (appErrors.length > 0) throw new Error(`Validation failed with the following errors:\n  ${appErrors.join('\n  ')}`);
+
   const charts = orderCharts(nodes.filter((c): c is Chart => Chart.isChart(c)));
   const indexed = charts.some((c) => c.node.dependencies.some((d) => Chart.isChart(d)));
   const objectsByChart = new Map<Chart, Array<Record<string, unknown>>>(charts.map((c) => [c, []]));
-  for (const node of nodes) {
-    if (!ApiObject.isApiObject(node)) continue;
-    objectsByChart.get(owningChart(node))?.push(node.toJson() as Record<string, unknown>);
-  }
+  for (const { node, json } of rendered) objectsByChart.get(owningChart(node))?.push(json);
   return charts.map((chart, i) => ({
     chart,
     fileName: `${indexed ? `${String(i).padStart(4, '0')}-` : ''}${Names.toDnsLabel(chart)}.k8s.yaml`,

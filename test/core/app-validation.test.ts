@@ -1,0 +1,55 @@
+import { ApiObject, App, Chart } from 'cdk8s';
+import { DEV } from '../../src/core/environment';
+import { TENANT_NAMESPACE_LABEL, TENANT_OBJECT_LABEL } from '../../src/core/labels';
+import { synthesizeApp } from '../../src/core/synth';
+import { TenantMonitoringStack } from '../../src/tenancy/tenant-monitoring-stack';
+
+const HEAD = 'Validation failed with the following errors:\n  ';
+
+function namespace(chart: Chart, tenant: string): void {
+  new ApiObject(chart, `ns-${tenant}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: tenant, labels: { [TENANT_OBJECT_LABEL]: tenant, [TENANT_NAMESPACE_LABEL]: 'true' } } });
+}
+
+describe('whole-app validation at synth', () => {
+  test('fails two platforms writing the same object into one output', () => {
+    const app = new App();
+    for (const id of ['platform', 'platform-2']) {
+      new ApiObject(new Chart(app, id), 'config', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'grafana-datasources', namespace: 'monitoring' } });
+    }
+    expect(() => synthesizeApp(app)).toThrow(`${HEAD}platform-2/config: metadata.name: got "ConfigMap monitoring/grafana-datasources" (also written by platform/config); allowed: one object per kind, namespace and name in one output (one platform per output, each tenant in one chart)`);
+  });
+
+  test('fails one tenant in two charts', () => {
+    const app = new App();
+    const tenant = { id: 'acme', contacts: { team: 'acme', email: 'oncall@acme.example' } };
+    new TenantMonitoringStack(new Chart(app, 'tenant-acme'), 'acme', { tenant, environment: DEV });
+    new TenantMonitoringStack(new Chart(app, 'tenant-acme-again'), 'acme', { tenant, environment: DEV });
+    expect(() => synthesizeApp(app)).toThrow(/^Validation failed with the following errors:\n {2}tenant-acme-again\/acme\/[^:]+: metadata\.name: got "Namespace acme" \(also written by tenant-acme\/acme\/[^)]+\); allowed: one object per kind/);
+  });
+
+  test('fails a tenant-owned object in another tenant\'s namespace', () => {
+    const app = new App();
+    const chart = new Chart(app, 'tenants');
+    namespace(chart, 'initech');
+    namespace(chart, 'umbrella');
+    new ApiObject(chart, 'hpa', { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'api', namespace: 'umbrella', labels: { [TENANT_OBJECT_LABEL]: 'initech' } } });
+    expect(() => synthesizeApp(app)).toThrow(`${HEAD}tenants/hpa: metadata.namespace: got "umbrella" (the namespace of tenant "umbrella"); allowed: the namespace of tenant "initech" or a shared one, not another tenant's`);
+  });
+
+  test('fails a label value over 63 characters and a name over 253', () => {
+    const app = new App();
+    const chart = new Chart(app, 'c');
+    new ApiObject(chart, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'n'.repeat(254), labels: { team: 'a'.repeat(80) } } });
+    expect(() => synthesizeApp(app)).toThrow(`${HEAD}c/cm: metadata.name: got "${'n'.repeat(254)}" (254 characters); allowed: a Kubernetes object name of at most 253 characters\n  `
+      + `c/cm: metadata.labels.team: got "${'a'.repeat(80)}" (80 characters); allowed: a Kubernetes label value: at most 63 characters of A-Z a-z 0-9 - _ ., starting and ending alphanumeric`);
+  });
+
+  test('accepts a tenant\'s objects in its own and in shared namespaces', () => {
+    const app = new App();
+    const chart = new Chart(app, 'tenants');
+    namespace(chart, 'initech');
+    new ApiObject(chart, 'own', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'initech', labels: { [TENANT_OBJECT_LABEL]: 'initech' } } });
+    new ApiObject(chart, 'shared', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'monitoring', labels: { [TENANT_OBJECT_LABEL]: 'initech' } } });
+    expect(synthesizeApp(app).flatMap((c) => c.objects)).toHaveLength(3);
+  });
+});
