@@ -4,11 +4,20 @@ import { ErrorLocation, ValidationError } from './errors';
 
 /** Allowed text for a DNS-1123 label. */
 export const DNS_LABEL_ALLOWED = 'a DNS-1123 label: 1-63 characters of lower-case a-z, 0-9 and -, starting and ending with a letter or digit';
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A DNS-1123 label's characters (its length, 1-63, is checked apart): the one copy of this pattern. */
+export const DNS_LABEL_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A DNS-1123 subdomain's characters: dot-separated DNS labels (its length, at most 253, is checked apart). */
+export const DNS_SUBDOMAIN_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = DNS_LABEL_PATTERN;
+
+/** True when `value` is a DNS-1123 label: 1-63 characters of a-z, 0-9 and -, starting and ending alphanumeric. */
+export function isDnsLabel(value: string): boolean {
+  return typeof value === 'string' && value.length > 0 && value.length <= 63 && DNS_LABEL.test(value);
+}
 
 /** Throw unless `value` is a DNS-1123 label (namespace names, tenant ids, most object names). */
 export function validateDnsLabel(value: string, location: ErrorLocation, field: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 63 || !DNS_LABEL.test(value)) {
+  if (!isDnsLabel(value)) {
     throw new ValidationError(location, field, value, DNS_LABEL_ALLOWED);
   }
   return value;

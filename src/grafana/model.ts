@@ -1,6 +1,6 @@
 import { DEFAULT_ANOMALY_SCORE_THRESHOLD, DEFAULT_DRIFT_SCORE_THRESHOLD } from '../core/environment';
 import { ValidationError } from '../core/errors';
-import { DNS_LABEL_ALLOWED } from '../core/validation';
+import { DNS_LABEL_ALLOWED, isDnsLabel } from '../core/validation';
 import { createHash } from 'node:crypto';
 import type { Dashboard, Panel, RowPanel, VariableModel } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { DashboardJson, DashboardPanelJson } from './dashboard-json';
@@ -107,7 +107,6 @@ export interface ResolvedDashboardContext {
   readonly thresholds: Required<DashboardThresholds>;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Apply defaults and check a dashboard context.
@@ -115,7 +114,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
  * @throws Error naming the field, the value and what is allowed.
  */
 export function resolveDashboardContext(ctx: DashboardContext): ResolvedDashboardContext {
-  if (ctx.tenant !== undefined && (!DNS_LABEL.test(ctx.tenant) || ctx.tenant.length > 63)) {
+  if (ctx.tenant !== undefined && !isDnsLabel(ctx.tenant)) {
     throw new ValidationError('DashboardContext', 'tenant', ctx.tenant, DNS_LABEL_ALLOWED);
   }
   const thresholds = { ...DEFAULT_THRESHOLDS, ...ctx.thresholds };
