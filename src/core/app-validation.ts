@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { ValidationErrors } from './errors';
-import { TENANT_NAMESPACE_LABEL, TENANT_OBJECT_LABEL } from './labels';
+import { DASHBOARD_SIDECAR_LABEL, TENANT_NAMESPACE_LABEL, TENANT_OBJECT_LABEL } from './labels';
 import { K8S_LABEL_VALUE_ALLOWED, validateKubernetesLabelValue } from './validation';
 
 /** An object of the app with the JSON it renders to. */
@@ -19,6 +19,8 @@ interface Metadata {
 
 /** Allowed text for an object's identity within one output. */
 export const UNIQUE_OBJECT_ALLOWED = 'one object per kind, namespace and name in one output (one platform per output, each tenant in one chart)';
+/** Allowed text for a dashboard UID. */
+export const DASHBOARD_UID_ALLOWED = 'a dashboard UID not used by another dashboard of the output (every tenant\'s dashboards load into one Grafana)';
 /** Allowed text for an object name's length. */
 export const OBJECT_NAME_ALLOWED = 'a Kubernetes object name of at most 253 characters';
 
@@ -29,12 +31,20 @@ export const OBJECT_NAME_ALLOWED = 'a Kubernetes object name of at most 253 char
  * - two objects of one kind with one namespace and name (two platforms in one output, a tenant in two charts): the
  *   second would overwrite the first when applied;
  * - names over 253 characters and label values that are not Kubernetes label values (over 63 characters, say);
- * - an object labelled for one tenant in the namespace of another tenant (a tenant-isolation hole).
+ * - an object labelled for one tenant in the namespace of another tenant (a tenant-isolation hole);
+ * - two dashboards with one UID, among the sidecar's ConfigMaps or among grafana-operator `GrafanaDashboard`s: one
+ *   Grafana would show only one of them.
  */
 export function validateAppObjects(objects: ReadonlyArray<RenderedObject>): string[] {
   const errors = new ValidationErrors();
   const byIdentity = new Map<string, ApiObject>();
   const namespaceTenant = new Map<string, string>();
+  const dashboardUids = new Map<string, ApiObject>();
+  const checkDashboardUid = (node: ApiObject, via: string, field: string, uid: string) => {
+    const first = dashboardUids.get(`${via} ${uid}`);
+    if (first === undefined) dashboardUids.set(`${via} ${uid}`, node);
+    else errors.add(node, field, uid, DASHBOARD_UID_ALLOWED, `also used by ${first.node.path}`);
+  };
   for (const { json } of objects) {
     const meta = (json.metadata ?? {}) as Metadata;
     const tenant = meta.labels?.[TENANT_OBJECT_LABEL];
@@ -55,6 +65,13 @@ export function validateAppObjects(objects: ReadonlyArray<RenderedObject>): stri
       if (value.length > 63) errors.add(node, `metadata.labels.${key}`, value, K8S_LABEL_VALUE_ALLOWED, `${value.length} characters`);
       else errors.capture(() => validateKubernetesLabelValue(value, node, `metadata.labels.${key}`));
     }
+    if (json.kind === 'ConfigMap' && meta.labels?.[DASHBOARD_SIDECAR_LABEL] !== undefined) {
+      for (const key of Object.keys((json.data ?? {}) as Record<string, string>)) {
+        if (key.endsWith('.json')) checkDashboardUid(node, 'sidecar', `data.${key}`, key.slice(0, -'.json'.length));
+      }
+    }
+    const spec = json.spec as { readonly uid?: unknown } | undefined;
+    if (json.kind === 'GrafanaDashboard' && typeof spec?.uid === 'string') checkDashboardUid(node, 'operator', 'spec.uid', spec.uid);
     const tenant = meta.labels?.[TENANT_OBJECT_LABEL];
     const owner = meta.namespace === undefined ? undefined : namespaceTenant.get(meta.namespace);
     if (tenant !== undefined && owner !== undefined && owner !== tenant) {

@@ -14,8 +14,9 @@ import { validateDnsLabel } from '../core/validation';
 import { ALL_DASHBOARDS, DashboardDefinition, TENANT_VARIABLE } from './dashboards';
 import { DashboardDatasourceUids, DashboardThresholds, GRAFANA_UID_MAX_LENGTH, listDashboardDatasourceUids, renderDashboardJson } from './model';
 
-/** The label the Grafana dashboard sidecar selects ConfigMaps by (value `"1"`). */
-export const DASHBOARD_SIDECAR_LABEL = 'grafana_dashboard';
+import { DASHBOARD_SIDECAR_LABEL } from '../core/labels';
+
+export { DASHBOARD_SIDECAR_LABEL };
 /** The annotation that names the Grafana folder of a dashboard ConfigMap. */
 export const DASHBOARD_FOLDER_ANNOTATION = 'grafana_folder';
 /** The folder of platform-wide dashboards. */

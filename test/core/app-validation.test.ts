@@ -1,6 +1,6 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { DEV } from '../../src/core/environment';
-import { TENANT_NAMESPACE_LABEL, TENANT_OBJECT_LABEL } from '../../src/core/labels';
+import { DASHBOARD_SIDECAR_LABEL, TENANT_NAMESPACE_LABEL, TENANT_OBJECT_LABEL } from '../../src/core/labels';
 import { synthesizeApp } from '../../src/core/synth';
 import { TenantMonitoringStack } from '../../src/tenancy/tenant-monitoring-stack';
 
@@ -51,5 +51,25 @@ describe('whole-app validation at synth', () => {
     new ApiObject(chart, 'own', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'initech', labels: { [TENANT_OBJECT_LABEL]: 'initech' } } });
     new ApiObject(chart, 'shared', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'monitoring', labels: { [TENANT_OBJECT_LABEL]: 'initech' } } });
     expect(synthesizeApp(app).flatMap((c) => c.objects)).toHaveLength(3);
+  });
+});
+
+describe('whole-app validation: dashboards of one Grafana', () => {
+  test('fails two tenants\' dashboards with one UID', () => {
+    const app = new App();
+    for (const t of ['acme', 'globex']) {
+      new ApiObject(new Chart(app, `tenant-${t}`), 'dashboard', {
+        apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `dashboard-${t}-checkout`, namespace: 'monitoring', labels: { [DASHBOARD_SIDECAR_LABEL]: '1' } }, data: { 'checkout.json': '{}' },
+      });
+    }
+    expect(() => synthesizeApp(app)).toThrow(`${HEAD}tenant-globex/dashboard: data.checkout.json: got "checkout" (also used by tenant-acme/dashboard); allowed: a dashboard UID not used by another dashboard of the output (every tenant's dashboards load into one Grafana)`);
+  });
+
+  test('accepts one dashboard written both for the sidecar and for grafana-operator', () => {
+    const app = new App();
+    const chart = new Chart(app, 'c');
+    new ApiObject(chart, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'd', namespace: 'monitoring', labels: { [DASHBOARD_SIDECAR_LABEL]: '1' } }, data: { 'checkout.json': '{}' } });
+    new ApiObject(chart, 'gd', { apiVersion: 'grafana.integreatly.org/v1beta1', kind: 'GrafanaDashboard', metadata: { name: 'd', namespace: 'monitoring' }, spec: { uid: 'checkout', json: '{}' } });
+    expect(synthesizeApp(app).flatMap((c) => c.objects)).toHaveLength(2);
   });
 });
