@@ -1,4 +1,5 @@
 import { ApiObject } from 'cdk8s';
+import { IConstruct } from 'constructs';
 import { ValidationErrors } from './errors';
 import { DASHBOARD_SIDECAR_LABEL, TENANT_NAMESPACE_LABEL, TENANT_OBJECT_LABEL } from './labels';
 import { K8S_LABEL_VALUE_ALLOWED, validateKubernetesLabelValue } from './validation';
@@ -19,6 +20,19 @@ interface Metadata {
 
 /** Allowed text for an object's identity within one output. */
 export const UNIQUE_OBJECT_ALLOWED = 'one object per kind, namespace and name in one output (one platform per output, each tenant in one chart)';
+/**
+ * The tenants of the app `scope` belongs to: every value of the tenant label (`TENANT_OBJECT_LABEL`) on its
+ * objects, which a `TenantMonitoringStack` and `MonitoringPlatform.addTenant` both set.
+ */
+export function registeredTenants(scope: IConstruct): ReadonlySet<string> {
+  const tenants = new Set<string>();
+  for (const c of scope.node.root.node.findAll()) {
+    const tenant = ApiObject.isApiObject(c) ? c.metadata.getLabel(TENANT_OBJECT_LABEL) : undefined;
+    if (tenant !== undefined) tenants.add(tenant);
+  }
+  return tenants;
+}
+
 /** Allowed text for a dashboard UID. */
 export const DASHBOARD_UID_ALLOWED = 'a dashboard UID not used by another dashboard of the output (every tenant\'s dashboards load into one Grafana)';
 /** Allowed text for an object name's length. */

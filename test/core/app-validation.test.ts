@@ -1,4 +1,6 @@
 import { ApiObject, App, Chart } from 'cdk8s';
+import { AlertRouting } from '../../src/alerting/alert-routing';
+import { Receiver } from '../../src/alerting/receivers';
 import { DEV } from '../../src/core/environment';
 import { DASHBOARD_SIDECAR_LABEL, TENANT_NAMESPACE_LABEL, TENANT_OBJECT_LABEL } from '../../src/core/labels';
 import { synthesizeApp } from '../../src/core/synth';
@@ -71,5 +73,18 @@ describe('whole-app validation: dashboards of one Grafana', () => {
     new ApiObject(chart, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'd', namespace: 'monitoring', labels: { [DASHBOARD_SIDECAR_LABEL]: '1' } }, data: { 'checkout.json': '{}' } });
     new ApiObject(chart, 'gd', { apiVersion: 'grafana.integreatly.org/v1beta1', kind: 'GrafanaDashboard', metadata: { name: 'd', namespace: 'monitoring' }, spec: { uid: 'checkout', json: '{}' } });
     expect(synthesizeApp(app).flatMap((c) => c.objects)).toHaveLength(2);
+  });
+});
+
+describe('whole-app validation: tenant routes', () => {
+  test('fails a route for a tenant the app does not have', () => {
+    const app = new App();
+    const chart = new Chart(app, 'platform');
+    const routing = new AlertRouting(chart, 'Routing', { namespace: 'monitoring', profile: DEV });
+    routing.addReceiver(Receiver.webhook({ name: 'chat', url: 'https://chat.example/hook' }));
+    new TenantMonitoringStack(new Chart(app, 'tenant-initech'), 'initech', { tenant: { id: 'initech', contacts: { team: 'initech', email: 'sre@initech.example' } }, environment: DEV });
+    routing.addTenantRoute('initech', ['chat']);
+    routing.addTenantRoute('initch', ['chat']);
+    expect(() => synthesizeApp(app)).toThrow('Validation failed with the following errors:\n  [platform/Routing] platform/Routing: tenantRoute.tenant: got "initch" (no such tenant); allowed: a tenant of the app (a TenantMonitoringStack or MonitoringPlatform.addTenant): one of initech');
   });
 });
