@@ -19,6 +19,7 @@ export * from './prometheus/packs';
 export * from './remediation/policy';
 export * from './remediation/remediation-controller';
 export * from './grafana/model';
+export * from './grafana/dashboard-json';
 export * from './grafana/metrics';
 export * from './grafana/datasources';
 export * from './grafana/dashboards';

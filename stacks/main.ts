@@ -39,7 +39,7 @@ export function synthToDirectory(outputDir: string, builds: ReadonlyArray<Enviro
   }
 }
 
-/** The cdk8s app entry point (`npm run synth`): the example tenants in every selected environment. */
+/** What `npm run synth` (stacks/synth.ts) runs: the example tenants in every selected environment. */
 export function synthAll(env: NodeJS.ProcessEnv = process.env): string[] {
   const settings = readSettings(env, Object.keys(ENVIRONMENTS));
   const names = settings.environments ?? Object.keys(ENVIRONMENTS);
@@ -53,16 +53,4 @@ export function synthAll(env: NodeJS.ProcessEnv = process.env): string[] {
       grafanaUrl: settings.grafanaUrl,
     }),
   })));
-}
-
-if (require.main === module) {
-  try {
-    for (const dir of synthAll()) {
-      const files = fs.readdirSync(dir).length;
-      process.stdout.write(`${dir}: ${files} manifest file(s)\n`);
-    }
-  } catch (e) {
-    process.stderr.write(`synth failed, nothing was written:\n${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  }
 }

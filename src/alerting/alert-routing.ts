@@ -2,6 +2,7 @@ import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
+import { registeredTenants } from '../core/app-validation';
 import { EnvironmentProfile } from '../core/environment';
 import { ValidationError } from '../core/errors';
 import { recommendedLabels } from '../core/labels';
@@ -100,7 +101,7 @@ export class AlertRouting extends Construct {
       // Rendered at synth so receivers and routes added after construction are included.
       stringData: Lazy.any({ produce: () => this.renderSecretData() }) as unknown as Record<string, string>,
     });
-    this.node.addValidation({ validate: () => this.validate() });
+    this.node.addValidation({ validate: () => [...this.validate(), ...this.unregisteredTenantRoutes()] });
   }
 
   /** Declare a credential Secret (in the Alertmanager's namespace) and the keys receivers may reference. */
@@ -190,6 +191,18 @@ export class AlertRouting extends Construct {
   public validate(): string[] {
     const declared: DeclaredSecrets = this.secrets;
     return validateAlertmanagerConfig(this.configModel(), declared, this);
+  }
+
+  /**
+   * Tenant routes for tenants the app does not have (a route that can never match, such as a misspelt id), when the
+   * app has tenants at all: an app that holds only the routing, for tenants deployed elsewhere, is not checked.
+   */
+  private unregisteredTenantRoutes(): string[] {
+    const registered = registeredTenants(this);
+    if (registered.size === 0) return [];
+    const allowed = `a tenant of the app (a TenantMonitoringStack or MonitoringPlatform.addTenant): one of ${[...registered].sort().join(', ')}`;
+    return this.tenants.filter((t) => !registered.has(t.tenant))
+      .map((t) => new ValidationError(this, 'tenantRoute.tenant', t.tenant, allowed, 'no such tenant').message);
   }
 
   /**

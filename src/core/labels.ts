@@ -57,6 +57,9 @@ export function selectorLabels(opts: Pick<RecommendedLabelsOptions, 'name' | 'in
  */
 export const COLLECT_LABELS: Readonly<Record<string, string>> = { 'monitoring.cdk8s.io/collect': 'true' };
 
+/** The label the Grafana dashboard sidecar selects ConfigMaps by (value `"1"`). */
+export const DASHBOARD_SIDECAR_LABEL = 'grafana_dashboard';
+
 /** The namespace label that marks a namespace as a tenant's (the platform selects on it). */
 export const TENANT_NAMESPACE_LABEL = 'monitoring.cdk8s.io/tenant-namespace';
 

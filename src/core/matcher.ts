@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import { ErrorLocation, ValidationError } from './errors';
 import { LABEL_NAME_ALLOWED } from './validation';
 
@@ -9,15 +10,19 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const MATCHER = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(.*?)\s*$/s;
 
 /** Allowed text for a matcher. */
-export const MATCHER_ALLOWED = 'a matcher label<op>"value" with a label name [a-zA-Z_][a-zA-Z0-9_]*, op one of = != =~ !~, and a valid regular expression for =~ and !~';
+export const MATCHER_ALLOWED = 'a matcher label<op>"value" with a label name [a-zA-Z_][a-zA-Z0-9_]*, op one of = != =~ !~, and a valid RE2 regular expression (Go syntax, as Alertmanager reads it) for =~ and !~';
 
 /** Anchored regular expressions by source: matchers are evaluated for every alert the controller receives. */
-const ANCHORED = new Map<string, RegExp>();
+const ANCHORED = new Map<string, RE2JS>();
 
-function anchored(source: string): RegExp {
+/**
+ * The matcher's regular expression as Alertmanager compiles it: Go's RE2 syntax (so `(?i)` flags are accepted and
+ * lookarounds and backreferences are not), anchored as `^(?:…)$`.
+ */
+function anchored(source: string): RE2JS {
   let re = ANCHORED.get(source);
   if (re === undefined) {
-    re = new RegExp(`^(?:${source})$`, 'u');
+    re = RE2JS.compile(`^(?:${source})$`);
     ANCHORED.set(source, re);
   }
   return re;
@@ -109,8 +114,8 @@ export class Matcher {
     switch (this.op) {
       case '=': return v === this.value;
       case '!=': return v !== this.value;
-      case '=~': return anchored(this.value).test(v);
-      default: return !anchored(this.value).test(v);
+      case '=~': return anchored(this.value).matches(v);
+      default: return !anchored(this.value).matches(v);
     }
   }
 

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { ErrorLocation, ValidationError } from './errors';
 import { selectorLabels } from './labels';
-import { isCidr } from './validation';
+import { DNS_LABEL_PATTERN, isCidr } from './validation';
 
 /** The label Kubernetes puts on every namespace with the namespace's own name (immutable, set by the API server). */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -145,8 +145,7 @@ export function parseServiceUrl(url: string, clientNamespace?: string): ServiceA
   }
   const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
   const labels = u.hostname.split('.');
-  const dns = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-  if (!labels.every((l) => dns.test(l))) return undefined;
+  if (!labels.every((l) => DNS_LABEL_PATTERN.test(l))) return undefined;
   if (labels.length === 1 && clientNamespace) return { service: labels[0]!, namespace: clientNamespace, port };
   const tail = labels.slice(2).join('.');
   if (labels.length >= 3 && (tail === 'svc' || tail === 'svc.cluster.local')) return { service: labels[0]!, namespace: labels[1]!, port };

@@ -4,11 +4,20 @@ import { ErrorLocation, ValidationError } from './errors';
 
 /** Allowed text for a DNS-1123 label. */
 export const DNS_LABEL_ALLOWED = 'a DNS-1123 label: 1-63 characters of lower-case a-z, 0-9 and -, starting and ending with a letter or digit';
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A DNS-1123 label's characters (its length, 1-63, is checked apart): the one copy of this pattern. */
+export const DNS_LABEL_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** A DNS-1123 subdomain's characters: dot-separated DNS labels (its length, at most 253, is checked apart). */
+export const DNS_SUBDOMAIN_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = DNS_LABEL_PATTERN;
+
+/** True when `value` is a DNS-1123 label: 1-63 characters of a-z, 0-9 and -, starting and ending alphanumeric. */
+export function isDnsLabel(value: string): boolean {
+  return typeof value === 'string' && value.length > 0 && value.length <= 63 && DNS_LABEL.test(value);
+}
 
 /** Throw unless `value` is a DNS-1123 label (namespace names, tenant ids, most object names). */
 export function validateDnsLabel(value: string, location: ErrorLocation, field: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 63 || !DNS_LABEL.test(value)) {
+  if (!isDnsLabel(value)) {
     throw new ValidationError(location, field, value, DNS_LABEL_ALLOWED);
   }
   return value;
@@ -122,56 +131,89 @@ export function validatePromQL(expr: string, location: ErrorLocation, field: str
 }
 
 /** Allowed text for a cron schedule. */
-export const CRON_ALLOWED = 'a 5-field cron schedule "minute hour day-of-month month day-of-week" (e.g. "*/15 * * * *") or @hourly, @daily, @weekly, @monthly, @yearly';
+export const CRON_ALLOWED = 'a 5-field cron schedule "minute hour day-of-month month day-of-week" (e.g. "*/15 * * * *"; day-of-week 0-6 or SUN-SAT), @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly or @every <duration>, without TZ= or CRON_TZ= (use the CronJob\'s timeZone)';
 
-const CRON_MACROS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
-const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
-const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
-const CRON_FIELDS: ReadonlyArray<{ name: string; min: number; max: number; names?: string[]; question?: boolean }> = [
+const CRON_DESCRIPTORS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+/** The fields of robfig/cron's standard parser, which the Kubernetes CronJob controller uses: day-of-week is 0-6. */
+const CRON_FIELDS: ReadonlyArray<{ name: string; min: number; max: number; names?: readonly string[] }> = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
-  { name: 'day-of-month', min: 1, max: 31, question: true },
+  { name: 'day-of-month', min: 1, max: 31 },
   { name: 'month', min: 1, max: 12, names: MONTHS },
-  { name: 'day-of-week', min: 0, max: 7, names: DAYS, question: true },
+  { name: 'day-of-week', min: 0, max: 6, names: DAYS },
 ];
+/** Go's `time.ParseDuration` syntax (units ns, us, µs, ms, s, m, h), as `@every` reads it. */
+const GO_DURATION = /^[-+]?(?:0|(?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+)$/u;
 
-function cronValue(text: string, spec: (typeof CRON_FIELDS)[number]): number | undefined {
-  if (/^\d+$/.test(text)) return Number(text);
-  if (spec.names) {
-    const idx = spec.names.indexOf(text.toUpperCase());
-    if (idx >= 0) return spec.names === MONTHS ? idx + 1 : idx;
-  }
-  return undefined;
+/** A whole number as Go's `strconv.Atoi` reads it (an optional sign), and not negative. */
+function cronInt(text: string, spec: (typeof CRON_FIELDS)[number]): number | string {
+  if (!/^[+-]?\d+$/.test(text)) return `${spec.name} "${text}" is not a number${spec.names ? ' or a name' : ''}`;
+  const n = Number(text);
+  return n < 0 ? `${spec.name} "${text}" is negative` : n;
 }
 
+function cronValue(text: string, spec: (typeof CRON_FIELDS)[number]): number | string {
+  const idx = spec.names?.indexOf(text.toLowerCase()) ?? -1;
+  if (idx >= 0) return spec.names === MONTHS ? idx + 1 : idx;
+  return cronInt(text, spec);
+}
+
+/** The problem robfig/cron finds with one field (a comma-separated list of ranges with optional steps), if any. */
 function cronFieldProblem(text: string, spec: (typeof CRON_FIELDS)[number]): string | undefined {
-  if (spec.question && text === '?') return undefined;
   for (const part of text.split(',')) {
-    const [range, step, extra] = part.split('/');
-    if (extra !== undefined || range === '') return `${spec.name} "${part}" is malformed`;
-    if (step !== undefined && (!/^\d+$/.test(step) || Number(step) === 0)) return `${spec.name} step "${step}" must be a positive whole number`;
-    if (range === '*') continue;
-    const bounds = range.split('-');
-    if (bounds.length > 2) return `${spec.name} range "${range}" is malformed`;
-    const values = bounds.map((b) => cronValue(b, spec));
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      if (v === undefined || v < spec.min || v > spec.max) return `${spec.name} value "${bounds[i]}" is outside ${spec.min}-${spec.max}`;
+    const rangeAndStep = part.split('/');
+    if (rangeAndStep.length > 2) return `${spec.name} "${part}" has too many slashes`;
+    const lowAndHigh = rangeAndStep[0]!.split('-');
+    let start: number;
+    let end: number;
+    if (lowAndHigh[0] === '*' || lowAndHigh[0] === '?') {
+      start = spec.min;
+      end = spec.max;
+    } else {
+      if (lowAndHigh.length > 2) return `${spec.name} "${part}" has too many hyphens`;
+      const low = cronValue(lowAndHigh[0]!, spec);
+      if (typeof low === 'string') return low;
+      const high = lowAndHigh.length === 2 ? cronValue(lowAndHigh[1]!, spec) : low;
+      if (typeof high === 'string') return high;
+      start = low;
+      // "N/step" means "N-max/step".
+      end = lowAndHigh.length === 1 && rangeAndStep.length === 2 ? spec.max : high;
     }
-    if (values.length === 2 && (values[0] as number) > (values[1] as number)) return `${spec.name} range "${range}" runs backwards`;
+    if (rangeAndStep.length === 2) {
+      const step = cronInt(rangeAndStep[1]!, { ...spec, names: undefined });
+      if (typeof step === 'string' || step === 0) return `${spec.name} step "${rangeAndStep[1]}" must be a positive whole number`;
+    }
+    if (start < spec.min || end > spec.max) return `${spec.name} value "${part}" is outside ${spec.min}-${spec.max}`;
+    if (start > end) return `${spec.name} range "${part}" runs backwards`;
   }
   return undefined;
 }
 
-/** Throw unless `schedule` is a cron schedule a Kubernetes CronJob accepts. */
+/**
+ * Throw unless `schedule` is a schedule the Kubernetes CronJob controller accepts: what robfig/cron's
+ * `ParseStandard` parses (5 fields with numbers, names, ranges, steps and `?`; day-of-week 0-6; the `@` descriptors
+ * including `@every <Go duration>`), without the `TZ=` / `CRON_TZ=` prefix that the API server refuses since
+ * Kubernetes 1.29 (the CronJob's `timeZone` field sets the zone).
+ */
 export function validateCron(schedule: string, location: ErrorLocation, field: string): string {
   if (typeof schedule !== 'string') throw new ValidationError(location, field, schedule, CRON_ALLOWED);
   const trimmed = schedule.trim();
-  if (CRON_MACROS.has(trimmed)) return schedule;
-  const parts = trimmed.split(/\s+/);
+  if (/^(CRON_)?TZ=/.test(trimmed)) throw new ValidationError(location, field, schedule, CRON_ALLOWED, 'a time zone prefix');
+  if (trimmed.startsWith('@')) {
+    if (CRON_DESCRIPTORS.has(trimmed)) return schedule;
+    if (trimmed.startsWith('@every ')) {
+      const duration = trimmed.slice('@every '.length);
+      if (GO_DURATION.test(duration)) return schedule;
+      throw new ValidationError(location, field, schedule, CRON_ALLOWED, `"${duration}" is not a Go duration such as 90s, 5m or 1h30m`);
+    }
+    throw new ValidationError(location, field, schedule, CRON_ALLOWED, 'unknown descriptor');
+  }
+  const parts = trimmed === '' ? [] : trimmed.split(/\s+/);
   if (parts.length !== 5) throw new ValidationError(location, field, schedule, CRON_ALLOWED, `${parts.length} fields`);
   parts.forEach((p, i) => {
-    const problem = cronFieldProblem(p, CRON_FIELDS[i]);
+    const problem = cronFieldProblem(p, CRON_FIELDS[i]!);
     if (problem) throw new ValidationError(location, field, schedule, CRON_ALLOWED, problem);
   });
   return schedule;

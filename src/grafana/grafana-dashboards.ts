@@ -1,8 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import * as cog from '@grafana/grafana-foundation-sdk/cog';
 import type { Dashboard, VariableModel } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { DashboardJson, DashboardJsonBuilder } from './dashboard-json';
 import { GrafanaDashboard } from '../../imports/grafanadashboard-grafana.integreatly.org';
 import { GrafanaFolder } from '../../imports/grafanafolder-grafana.integreatly.org';
 import { EnvironmentProfile } from '../core/environment';
@@ -14,8 +14,9 @@ import { validateDnsLabel } from '../core/validation';
 import { ALL_DASHBOARDS, DashboardDefinition, TENANT_VARIABLE } from './dashboards';
 import { DashboardDatasourceUids, DashboardThresholds, GRAFANA_UID_MAX_LENGTH, listDashboardDatasourceUids, renderDashboardJson } from './model';
 
-/** The label the Grafana dashboard sidecar selects ConfigMaps by (value `"1"`). */
-export const DASHBOARD_SIDECAR_LABEL = 'grafana_dashboard';
+import { DASHBOARD_SIDECAR_LABEL } from '../core/labels';
+
+export { DASHBOARD_SIDECAR_LABEL };
 /** The annotation that names the Grafana folder of a dashboard ConfigMap. */
 export const DASHBOARD_FOLDER_ANNOTATION = 'grafana_folder';
 /** The folder of platform-wide dashboards. */
@@ -40,7 +41,7 @@ export interface GrafanaOperatorOptions {
 }
 
 /** A user dashboard: a built model, an SDK builder, or a catalogue-style definition built with this set's context. */
-export type DashboardSource = Dashboard | cog.Builder<Dashboard> | DashboardDefinition;
+export type DashboardSource = DashboardJson | DashboardJsonBuilder | DashboardDefinition;
 
 /** Properties of `GrafanaDashboards`. */
 export interface GrafanaDashboardsProps {
@@ -221,8 +222,9 @@ export class GrafanaDashboards extends Construct {
   }
 
   private build(source: DashboardSource): Dashboard {
-    if (isDefinition(source)) return source.build(this.context);
-    if ('build' in source && typeof source.build === 'function') return source.build();
+    // The SDK's Dashboard is the same JSON model as the structural DashboardJson the public signature names.
+    if (isDefinition(source)) return source.build(this.context) as Dashboard;
+    if ('build' in source && typeof source.build === 'function') return source.build() as Dashboard;
     return source as Dashboard;
   }
 

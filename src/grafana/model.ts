@@ -1,8 +1,9 @@
 import { DEFAULT_ANOMALY_SCORE_THRESHOLD, DEFAULT_DRIFT_SCORE_THRESHOLD } from '../core/environment';
 import { ValidationError } from '../core/errors';
-import { DNS_LABEL_ALLOWED } from '../core/validation';
+import { DNS_LABEL_ALLOWED, isDnsLabel } from '../core/validation';
 import { createHash } from 'node:crypto';
 import type { Dashboard, Panel, RowPanel, VariableModel } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { DashboardJson, DashboardPanelJson } from './dashboard-json';
 
 export { RULE_METRICS, DOCUMENTED_METRICS, isTenantScopedMetric } from './metrics';
 export type { RuleMetric, DocumentedMetric, Exporter, MetricScope } from './metrics';
@@ -106,7 +107,6 @@ export interface ResolvedDashboardContext {
   readonly thresholds: Required<DashboardThresholds>;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Apply defaults and check a dashboard context.
@@ -114,7 +114,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
  * @throws Error naming the field, the value and what is allowed.
  */
 export function resolveDashboardContext(ctx: DashboardContext): ResolvedDashboardContext {
-  if (ctx.tenant !== undefined && (!DNS_LABEL.test(ctx.tenant) || ctx.tenant.length > 63)) {
+  if (ctx.tenant !== undefined && !isDnsLabel(ctx.tenant)) {
     throw new ValidationError('DashboardContext', 'tenant', ctx.tenant, DNS_LABEL_ALLOWED);
   }
   const thresholds = { ...DEFAULT_THRESHOLDS, ...ctx.thresholds };
@@ -170,9 +170,14 @@ export interface DashboardQuery {
   readonly expr: string;
 }
 
-function panelsOf(dashboard: Dashboard): Panel[] {
+/** The SDK's view of a dashboard JSON model (the public signatures take the structural {@link DashboardJson}). */
+function sdkDashboard(dashboard: DashboardJson): Dashboard {
+  return dashboard as Dashboard;
+}
+
+function panelsOf(dashboard: DashboardJson): Panel[] {
   const out: Panel[] = [];
-  for (const p of dashboard.panels ?? []) {
+  for (const p of sdkDashboard(dashboard).panels ?? []) {
     if (p.type === 'row') {
       out.push(...(p as RowPanel).panels);
     } else {
@@ -183,7 +188,7 @@ function panelsOf(dashboard: Dashboard): Panel[] {
 }
 
 /** Every PromQL expression of a dashboard's panels (rows included), in panel order. */
-export function listDashboardQueries(dashboard: Dashboard): readonly DashboardQuery[] {
+export function listDashboardQueries(dashboard: DashboardJson): readonly DashboardQuery[] {
   const queries: DashboardQuery[] = [];
   for (const panel of panelsOf(dashboard)) {
     for (const target of panel.targets ?? []) {
@@ -201,12 +206,12 @@ export function listDashboardQueries(dashboard: Dashboard): readonly DashboardQu
  * The UIDs of the datasources a dashboard names: those of its panels, their queries and its variables, each once, in
  * order of first use. References through a variable (`${ds}`) are left out: they resolve in the browser.
  */
-export function listDashboardDatasourceUids(dashboard: Dashboard): readonly string[] {
+export function listDashboardDatasourceUids(dashboard: DashboardJson): readonly string[] {
   const refs: unknown[] = [];
   for (const panel of panelsOf(dashboard)) {
     refs.push(panel.datasource, ...(panel.targets ?? []).map((t) => (t as { datasource?: unknown }).datasource));
   }
-  for (const variable of dashboard.templating.list ?? []) refs.push(variable.datasource);
+  for (const variable of sdkDashboard(dashboard).templating.list ?? []) refs.push(variable.datasource);
   const uids = refs
     .map((r) => (r !== null && typeof r === 'object' ? (r as { uid?: unknown }).uid : undefined))
     .filter((u): u is string => typeof u === 'string' && !u.startsWith('$'));
@@ -214,7 +219,7 @@ export function listDashboardDatasourceUids(dashboard: Dashboard): readonly stri
 }
 
 /** Every panel of a dashboard except row headers, rows' children included. */
-export function listDashboardPanels(dashboard: Dashboard): readonly Panel[] {
+export function listDashboardPanels(dashboard: DashboardJson): readonly DashboardPanelJson[] {
   return panelsOf(dashboard);
 }
 
@@ -260,7 +265,8 @@ function fitPanel(panel: Panel): Panel {
  * every variable, tables get a `cellOptions` and the field-config footer, gauges get the options Grafana 13 requires.
  * Idempotent; everything else is kept as built.
  */
-export function fitDashboardToGrafana(dashboard: Dashboard): Dashboard {
+export function fitDashboardToGrafana(json: DashboardJson): DashboardJson {
+  const dashboard = sdkDashboard(json);
   return {
     ...dashboard,
     panels: dashboard.panels?.map((p) => p.type === 'row'
@@ -275,6 +281,6 @@ export function fitDashboardToGrafana(dashboard: Dashboard): Dashboard {
  * {@link fitDashboardToGrafana} returns. Its length in
  * bytes is what counts against the 1 MiB ConfigMap and 256 KiB annotation limits.
  */
-export function renderDashboardJson(dashboard: Dashboard): string {
+export function renderDashboardJson(dashboard: DashboardJson): string {
   return JSON.stringify(fitDashboardToGrafana(dashboard));
 }

@@ -1,4 +1,5 @@
-import type { estypes } from '@elastic/elasticsearch';
+// The client's request and mapping types, without the client (whose declarations need esModuleInterop).
+import type * as estypes from '@elastic/elasticsearch/lib/api/types';
 
 type Properties = Record<string, estypes.MappingProperty>;
 

@@ -1,7 +1,9 @@
 import { MANAGED_BY } from '../core/labels';
 import { createHash } from 'node:crypto';
-import type { estypes } from '@elastic/elasticsearch';
+// The client's request and mapping types, without the client (whose declarations need esModuleInterop).
+import type * as estypes from '@elastic/elasticsearch/lib/api/types';
 import { DEV, EnvironmentProfile, PROD, STAGING } from '../core/environment';
+import { isDnsLabel } from '../core/validation';
 import { APPLICATION_LOG_MAPPINGS, AUDIT_EVENT_MAPPINGS, TRACE_SERVICE_MAPPINGS, TRACE_SPAN_MAPPINGS } from './mappings';
 
 export { APPLICATION_LOG_MAPPINGS, AUDIT_EVENT_MAPPINGS, TRACE_SERVICE_MAPPINGS, TRACE_SPAN_MAPPINGS } from './mappings';
@@ -151,7 +153,6 @@ export const COMPONENT_TEMPLATES = {
  */
 export const TEMPLATE_PRIORITY = 200;
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** A retention that is not a whole number of days or breaks a GDPR limit. */
 export class RetentionError extends Error {
@@ -263,7 +264,7 @@ export function buildIndexSetupPlan(spec: ElasticIndicesSpec): IndexSetupPlan {
   const templates: IndexSetupStep[] = [];
   const streams: IndexSetupStep[] = [];
   for (const t of spec.tenants) {
-    if (!DNS_LABEL.test(t.tenant) || t.tenant.length > 63) {
+    if (!isDnsLabel(t.tenant)) {
       throw new Error(`ElasticIndicesSpec.tenants: '${t.tenant}' is not a DNS label`);
     }
     if (seen.has(t.tenant)) {

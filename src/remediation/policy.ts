@@ -8,7 +8,7 @@ import { Duration } from '../core/duration';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { ValidationError } from '../core/errors';
 import { Matcher } from '../core/matcher';
-import { isCidr } from '../core/validation';
+import { DNS_LABEL_PATTERN, DNS_SUBDOMAIN_PATTERN, isCidr } from '../core/validation';
 
 /** The label names the controller reads by default. */
 export const DEFAULT_LABELS = {
@@ -209,8 +209,8 @@ export type TargetResolution =
   | { readonly ok: true; readonly target: ResolvedTarget; readonly sourceIp?: string }
   | { readonly ok: false; readonly reason: string };
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = DNS_LABEL_PATTERN;
+const DNS_SUBDOMAIN = DNS_SUBDOMAIN_PATTERN;
 
 type Raw = Record<string, unknown>;
 

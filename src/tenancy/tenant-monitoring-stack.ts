@@ -6,7 +6,7 @@ import { COLLECT_LABELS, recommendedLabels, TENANT_LABEL } from '../core/labels'
 import { ResolvedTenant, resolveTenant, TenantSpec } from '../core/tenant';
 import { ValidationError } from '../core/errors';
 import { ApplicationMetric, MetricCatalogue } from '../core/metric-catalogue';
-import { validateDnsLabel, validateUrl } from '../core/validation';
+import { isDnsLabel, validateDnsLabel, validateUrl } from '../core/validation';
 import { tenantDatasourceUid } from '../grafana/datasources';
 import { GrafanaDashboards } from '../grafana/grafana-dashboards';
 import { RuleGroup } from '../prometheus/model';
@@ -164,7 +164,7 @@ export class TenantMonitoringStack extends Construct {
     if (scrapeInterval.toSeconds() < 1) {
       throw new ValidationError(this, 'scrape.interval', scrapeInterval.toPrometheus(), 'a scrape interval of at least 1s');
     }
-    if (scrape.port !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(scrape.port) || (scrape.port?.length ?? 0) > 15) {
+    if (scrape.port !== undefined && !isDnsLabel(scrape.port) || (scrape.port?.length ?? 0) > 15) {
       throw new ValidationError(this, 'scrape.port', scrape.port, 'a Service port name: at most 15 lower-case letters, digits and -');
     }
     // The scrape policy opens exactly the port the ServiceMonitor names.

@@ -1,6 +1,7 @@
 import { parse, stringify } from 'yaml';
 import { Images } from '../core/images';
 import { DEV, PROD, STAGING } from '../core/environment';
+import { isDnsLabel } from '../core/validation';
 
 /**
  * Jaeger v2 collector model: the configuration of the OpenTelemetry-Collector based `jaegertracing/jaeger` 2.x
@@ -151,7 +152,7 @@ function checkProbability(field: string, p: number): void {
 }
 
 function checkSpec(spec: JaegerCollectorSpec): void {
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(spec.tenant) || spec.tenant.length > 63) {
+  if (!isDnsLabel(spec.tenant)) {
     fail('tenant', `'${spec.tenant}' is not a DNS label`);
   }
   if (spec.storage.serverUrls.length === 0) {

@@ -102,7 +102,7 @@ describe('AlertRouting', () => {
       ['fails for a matcher with a bad label', () => Matcher.eq('team-name', 'x'),
         '<matcher>: matcher: got "team-name" (bad label name); allowed: a Prometheus label name: [a-zA-Z_][a-zA-Z0-9_]*, not starting with __ (reserved)'],
       ['fails for a matcher with a bad regex', () => Matcher.regex('team', '(db'),
-        '<matcher>: matcher: got "team=~\\"(db\\"" (invalid regular expression: Invalid regular expression: /^(?:(db)$/u: Unterminated group); allowed: a matcher label<op>"value" with a label name [a-zA-Z_][a-zA-Z0-9_]*, op one of = != =~ !~, and a valid regular expression for =~ and !~'],
+        '<matcher>: matcher: got "team=~\\"(db\\"" (invalid regular expression: error parsing regexp: missing closing ): `^(?:(db)$`); allowed: a matcher label<op>"value" with a label name [a-zA-Z_][a-zA-Z0-9_]*, op one of = != =~ !~, and a valid RE2 regular expression (Go syntax, as Alertmanager reads it) for =~ and !~'],
       ['fails for a matcher that does not parse', () => Matcher.parse('severity == critical'),
         '<matcher>: matcher: got "severity == critical" (an unquoted value must not contain quotes, spaces, commas or braces); allowed: a matcher label<op>"value"'],
     ])('%s', (_name, build, message) => {

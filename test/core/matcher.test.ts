@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Matcher } from '../../src/core/matcher';
 
-const ALLOWED = 'allowed: a matcher label<op>"value" with a label name [a-zA-Z_][a-zA-Z0-9_]*, op one of = != =~ !~, and a valid regular expression for =~ and !~';
+const ALLOWED = 'allowed: a matcher label<op>"value" with a label name [a-zA-Z_][a-zA-Z0-9_]*, op one of = != =~ !~, and a valid RE2 regular expression (Go syntax, as Alertmanager reads it) for =~ and !~';
 
 describe('Matcher (Alertmanager semantics)', () => {
   test('equality, inequality and anchored regular expressions', () => {
@@ -43,5 +43,21 @@ describe('Matcher (Alertmanager semantics)', () => {
       const m = Matcher.of('label_1', op, value);
       expect(Matcher.parse(m.toString())).toEqual(m);
     }));
+  });
+});
+
+describe('Matcher regular expressions, as Alertmanager (Go RE2) reads them', () => {
+  test('accepts RE2 flags such as (?i)', () => {
+    const m = Matcher.parse('team=~"(?i)db"', 'x', 'm');
+    expect([m.matches({ team: 'DB' }), m.matches({ team: 'db' }), m.matches({ team: 'xdb' })]).toEqual([true, true, false]);
+  });
+
+  test.each([['team=~"(?=db).*"', '(?='], ['team!~"(a)\\\\1"', '\\1'], ['team=~"(?<!a)b"', '(?<']])('fails %s, which RE2 does not support', (text, construct) => {
+    expect(() => Matcher.parse(text, 'x', 'm')).toThrow(/^x: m: got .* \(invalid regular expression: error parsing regexp: /);
+    expect(() => Matcher.parse(text, 'x', 'm')).toThrow(construct);
+  });
+
+  test('anchors the expression: $ is the end of the value, not of a line', () => {
+    expect(Matcher.parse('a=~"x"', 'x', 'm').matches({ a: 'x\n' })).toBe(false);
   });
 });

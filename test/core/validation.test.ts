@@ -50,12 +50,16 @@ describe('validators name the location, the field and what is allowed', () => {
 
   test.each([
     ['*/15 * * * *'], ['0 * * * *'], ['30 */6 * * *'], ['0 9-17 * * MON-FRI'], ['0 0 1,15 * *'], ['0 0 ? * SUN'], ['@hourly'], ['5 4 * JAN,JUL 0'],
+    ['@annually'], ['@midnight'], ['@every 1h30m'], ['@every 90s'], ['5/15 * * * *'], ['0 0 * * sat'], ['0 0 * jan-mar 1-5/2'], ['? ? ? ? ?'],
   ])('accepts the cron schedule %j', (schedule) => expect(validateCron(schedule, 'x', 'schedule')).toBe(schedule));
 
   test.each([
     ['* * * *', '4 fields'], ['60 * * * *', 'minute value "60" is outside 0-59'], ['0 24 * * *', 'hour value "24" is outside 0-23'],
-    ['0 0 0 * *', 'day-of-month value "0" is outside 1-31'], ['0 0 * 13 *', 'month value "13" is outside 1-12'], ['0 0 * * 8', 'day-of-week value "8" is outside 0-7'],
-    ['*/0 * * * *', 'minute step "0" must be a positive whole number'], ['0 17-9 * * *', 'hour range "17-9" runs backwards'], ['@often', '1 fields'],
+    ['0 0 0 * *', 'day-of-month value "0" is outside 1-31'], ['0 0 * 13 *', 'month value "13" is outside 1-12'], ['0 0 * * 7', 'day-of-week value "7" is outside 0-6'],
+    ['0 0 * * 5-7', 'day-of-week value "5-7" is outside 0-6'], ['*/0 * * * *', 'minute step "0" must be a positive whole number'], ['0 17-9 * * *', 'hour range "17-9" runs backwards'],
+    ['@often', 'unknown descriptor'], ['@every 5 minutes', '"5 minutes" is not a Go duration such as 90s, 5m or 1h30m'], ['TZ=UTC 0 * * * *', 'a time zone prefix'],
+    ['CRON_TZ=Europe/Berlin 0 * * * *', 'a time zone prefix'], ['0 0 * * MON-FRI-SAT', 'day-of-week "MON-FRI-SAT" has too many hyphens'], ['0 0 1/2/3 * *', 'day-of-month "1/2/3" has too many slashes'],
+    ['0 0 * FOO *', 'month "FOO" is not a number or a name'], ['0 0 L * *', 'day-of-month "L" is not a number'], ['', '0 fields'],
   ])('fails the cron schedule %j (%s)', (schedule, detail) => {
     expect(() => validateCron(schedule, 'x', 'schedule')).toThrow(`x: schedule: got ${JSON.stringify(schedule)} (${detail}); allowed: a 5-field cron schedule`);
   });

@@ -1,4 +1,4 @@
-import { Dashboard, defaultDashboard, VariableHide, VariableType } from '@grafana/grafana-foundation-sdk/dashboard';
+import { Dashboard, defaultDashboard, Panel, VariableHide, VariableType } from '@grafana/grafana-foundation-sdk/dashboard';
 import { parser } from '@prometheus-io/lezer-promql';
 import * as fc from 'fast-check';
 import { ALL_DASHBOARDS } from '../../src/grafana/dashboards';
@@ -192,7 +192,7 @@ describe('dashboard context', () => {
 
   test('thresholds reach the panels', () => {
     const d = ALL_DASHBOARDS.find((x) => x.name === 'api-performance')!.build({ tenant: TENANT, thresholds: { latencySloSeconds: 0.35 } });
-    const p95 = listDashboardPanels(d).find((p) => p.title === 'Latency p95 per endpoint')!;
+    const p95 = listDashboardPanels(d).find((p) => p.title === 'Latency p95 per endpoint') as Panel;
     expect(p95.fieldConfig?.defaults.thresholds?.steps).toEqual([{ value: null, color: 'green' }, { value: 0.35, color: 'red' }]);
   });
 

@@ -85,7 +85,7 @@ describe('MlDriftJob', () => {
 
   test('fails a bad cron schedule', () => {
     expect(() => synthDrift({ schedule: '61 * * * *' })).toThrow(
-      'test/Drift/Job: schedule: got "61 * * * *" (minute value "61" is outside 0-59); allowed: a 5-field cron schedule "minute hour day-of-month month day-of-week" (e.g. "*/15 * * * *") or @hourly, @daily, @weekly, @monthly, @yearly');
+      'test/Drift/Job: schedule: got "61 * * * *" (minute value "61" is outside 0-59); allowed: a 5-field cron schedule "minute hour day-of-month month day-of-week" (e.g. "*/15 * * * *"; day-of-week 0-6 or SUN-SAT), @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly or @every <duration>, without TZ= or CRON_TZ= (use the CronJob\'s timeZone)');
   });
 
   test('fails a model name that is not a DNS label', () => {

@@ -1,20 +1,25 @@
 /**
- * The package as other projects use it: compiled with the project's tsconfig, packed with
- * `npm pack` (so the `files` field decides what ships), installed into a fresh cdk8s app next to
- * the peer dependencies, type-checked there and synthesized.
+ * The package as other projects get it: a clean clone of the repository (committed files only), packed with
+ * `npm pack` (whose `prepack` builds `lib/`, and whose `files` field decides what ships), installed into a new
+ * cdk8s app that uses the tsconfig of cdk8s's own `typescript-app` template (CommonJS, default module resolution,
+ * no `skipLibCheck`), type-checked there with every TypeScript snippet of the README, and synthesized.
  *
- * The build goes to a temporary directory, not to the shared `lib/`, so this test does not race
- * with tests that run the compiled programs from `lib/`.
+ * The clone reuses this checkout's `node_modules` through a symlink (an `npm ci` of the same lockfile, without
+ * the download). The build happens inside the clone, so this test does not race with tests that run the
+ * compiled programs from the shared `lib/`.
  */
 import { spawnSync, SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { readmeSnippets, SNIPPET_GLOBALS } from './readme-snippets';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const PEERS = ['cdk8s', 'cdk8s-plus-28', 'constructs'];
+/** The tsconfig `cdk8s init typescript-app` writes. */
+const TEMPLATE_TSCONFIG = path.join(ROOT, 'node_modules', 'cdk8s-cli', 'templates', 'typescript-app', 'tsconfig.json');
 
 interface Manifest {
   readonly apiVersion: string;
@@ -52,26 +57,25 @@ describe('the packed package in a fresh cdk8s app', () => {
   let files: string[];
   let objects: Manifest[];
   let mainOutput: string;
+  let snippetCount: number;
+  let typeCheck: SpawnSyncReturns<string>;
+  let typeCheckNode16: SpawnSyncReturns<string>;
 
   beforeAll(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'tenant-monitoring-pack-'));
-    // 1. Build what `npm run build` builds from src/ and imports/, into a private directory.
-    const tsconfig = path.join(work, 'tsconfig.build.json');
-    fs.writeFileSync(tsconfig, JSON.stringify({
-      extends: path.join(ROOT, 'tsconfig.json'),
-      compilerOptions: { rootDir: ROOT, outDir: path.join(work, 'pkg', 'lib'), typeRoots: [path.join(ROOT, 'node_modules', '@types')] },
-      include: [path.join(ROOT, 'src/**/*.ts'), path.join(ROOT, 'imports/**/*.ts')],
-    }));
-    const build = run(process.execPath, [TSC, '-p', tsconfig], ROOT);
-    // Type errors fail `tsc --noEmit` in `npm test`; here what matters is the emitted package.
-    if (!fs.existsSync(path.join(work, 'pkg', 'lib', 'src', 'index.js'))) check(build, 'tsc');
+    // 1. A clean clone of the commit under test, with this checkout's dependencies.
+    const clone = path.join(work, 'clone');
+    const head = check(run('git', ['rev-parse', 'HEAD'], ROOT), 'git rev-parse').trim();
+    check(run('git', ['clone', '--quiet', '--no-hardlinks', ROOT, clone], work), 'git clone');
+    check(run('git', ['checkout', '--quiet', head], clone), 'git checkout');
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(clone, 'node_modules'), 'dir');
+    expect(fs.existsSync(path.join(clone, 'lib'))).toBe(false);
 
-    // 2. A package tree as the repository has it after `npm run build`; `npm pack` applies `files`.
-    for (const entry of ['package.json', 'README.md', 'imports']) fs.cpSync(path.join(ROOT, entry), path.join(work, 'pkg', entry), { recursive: true });
-    const packed = JSON.parse(check(run('npm', ['pack', '--json', '--pack-destination', work], path.join(work, 'pkg')), 'npm pack')) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    // 2. `npm pack` as a publisher runs it: `prepack` builds, `files` selects.
+    const packed = JSON.parse(check(run('npm', ['pack', '--json', '--pack-destination', work], clone), 'npm pack')) as Array<{ filename: string; files: Array<{ path: string }> }>;
     files = packed[0].files.map((f) => f.path).sort();
 
-    // 3. A fresh cdk8s app with the tarball and the peer dependencies, at the versions this repository uses.
+    // 3. A new cdk8s app with the tarball and the peer dependencies, at the versions this repository uses.
     const app = path.join(work, 'app');
     fs.mkdirSync(app);
     const peers = Object.fromEntries(PEERS.map((p) => [p, (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', p, 'package.json'), 'utf8')) as { version: string }).version]));
@@ -80,17 +84,32 @@ describe('the packed package in a fresh cdk8s app', () => {
       dependencies: { 'cdk8s-tenant-monitoring': `file:${path.join(work, packed[0].filename)}`, ...peers },
     }, null, 2));
     check(run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], app), 'npm install');
+    // The template's devDependencies include @types/node; when no dependency brought it, this repository's.
+    fs.mkdirSync(path.join(app, 'node_modules', '@types'), { recursive: true });
+    if (!fs.existsSync(path.join(app, 'node_modules', '@types', 'node'))) fs.symlinkSync(path.join(ROOT, 'node_modules', '@types', 'node'), path.join(app, 'node_modules', '@types', 'node'), 'dir');
 
-    // 4. The consumer's TypeScript, type-checked against the shipped declarations, then run.
+    // 4. The consumer's TypeScript and the README's snippets, type-checked with the template's tsconfig, then run.
     fs.writeFileSync(path.join(app, 'main.ts'), CONSUMER_MAIN);
-    fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', strict: true, skipLibCheck: true, outDir: '.', typeRoots: [path.join(ROOT, 'node_modules', '@types')], types: ['node'] },
-      files: ['main.ts'],
+    // As the template writes it; only the node16 snippets are left to their own tsconfig.
+    const template = JSON.parse(fs.readFileSync(TEMPLATE_TSCONFIG, 'utf8')) as { exclude: string[] };
+    fs.writeFileSync(path.join(app, 'tsconfig.json'), JSON.stringify({ ...template, exclude: [...template.exclude, 'snippets-node16'] }, null, 2));
+    const snippets = readmeSnippets(path.join(ROOT, 'README.md'));
+    snippetCount = snippets.length;
+    fs.mkdirSync(path.join(app, 'snippets'));
+    fs.mkdirSync(path.join(app, 'snippets-node16'));
+    fs.writeFileSync(path.join(app, 'snippets', 'globals.d.ts'), SNIPPET_GLOBALS);
+    fs.writeFileSync(path.join(app, 'snippets-node16', 'globals.d.ts'), SNIPPET_GLOBALS);
+    for (const s of snippets) fs.writeFileSync(path.join(app, s.needsNode16 ? 'snippets-node16' : 'snippets', s.fileName), `// README.md line ${s.line}\n${s.source}`);
+    // Snippets that import the grafana-foundation-sdk use the node16 resolution the README asks for; nothing else changes.
+    fs.writeFileSync(path.join(app, 'tsconfig.node16.json'), JSON.stringify({
+      extends: './tsconfig.json', compilerOptions: { module: 'node16', moduleResolution: 'node16', noEmit: true }, include: ['snippets-node16/**/*.ts'], exclude: ['node_modules'],
     }));
-    check(run(process.execPath, [TSC, '-p', 'tsconfig.json'], app), 'tsc in the consumer app');
+    typeCheck = run(process.execPath, [TSC, '-p', 'tsconfig.json'], app);
+    typeCheckNode16 = run(process.execPath, [TSC, '-p', 'tsconfig.node16.json'], app);
+    check(typeCheck, 'tsc in the consumer app');
     mainOutput = check(run(process.execPath, ['main.js'], app), 'node main.js');
     objects = parseAllDocuments(fs.readFileSync(path.join(app, 'dist', 'tenant-acme.k8s.yaml'), 'utf8')).map((d) => d.toJS() as Manifest);
-  }, 120_000);
+  }, 240_000);
 
   afterAll(() => {
     if (work) fs.rmSync(work, { recursive: true, force: true });
@@ -101,6 +120,16 @@ describe('the packed package in a fresh cdk8s app', () => {
     expect(files.some((f) => f.startsWith('lib/imports/') && f.endsWith('.d.ts'))).toBe(true);
     expect(files.filter((f) => !/^(lib\/src\/|lib\/imports\/|imports\/crds\/)/.test(f))).toEqual(['README.md', 'package.json']);
     expect(files.filter((f) => f.startsWith('lib/test/') || f.startsWith('lib/stacks/') || f.startsWith('src/'))).toEqual([]);
+  });
+
+  test('the consumer app and every README snippet type-check with the typescript-app template tsconfig, without skipLibCheck', () => {
+    const tsconfig = JSON.parse(fs.readFileSync(TEMPLATE_TSCONFIG, 'utf8')) as { compilerOptions: Record<string, unknown> };
+    expect(tsconfig.compilerOptions).toMatchObject({ module: 'CommonJS' });
+    expect(tsconfig.compilerOptions.moduleResolution).toBeUndefined();
+    expect(tsconfig.compilerOptions.skipLibCheck).toBeUndefined();
+    expect(snippetCount).toBeGreaterThanOrEqual(7);
+    expect(`${typeCheck.stdout}${typeCheck.stderr}`).toBe('');
+    expect(`${typeCheckNode16.stdout}${typeCheckNode16.stderr}`).toBe('');
   });
 
   test('synthesizes a TenantMonitoringStack in the consumer app', () => {

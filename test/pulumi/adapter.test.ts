@@ -193,8 +193,9 @@ describe('CdkAppResources', () => {
     const chart = new Chart(app, 'dup');
     new ApiObject(chart, 'a', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'ns' } });
     new ApiObject(chart, 'b', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'ns' } });
+    // The app-wide check of synthesizeApp finds it before the plan does, naming both constructs.
     expect(() => new adapter.CdkAppResources('dup', { app })).toThrow(
-      'dup: objects[1].metadata.name: got "x"; allowed: a name unique per kind and namespace within the chart (dup/ConfigMap/ns/x is already used)');
+      'Validation failed with the following errors:\n  dup/b: metadata.name: got "ConfigMap ns/x" (also written by dup/a); allowed: one object per kind, namespace and name in one output (one platform per output, each tenant in one chart)');
   });
 });
 

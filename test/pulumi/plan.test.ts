@@ -63,12 +63,18 @@ describe('planDeployment', () => {
   test.each([
     ['an empty kind', (c: Chart) => object(c, 'x', 'v1', '', 'n'),
       'c: objects[0].kind: got ""; allowed: a non-empty string'],
-    ['a duplicate name', (c: Chart) => { object(c, 'a', 'v1', 'Secret', 's', 'ns'); object(c, 'b', 'v1', 'Secret', 's', 'ns'); },
-      'c: objects[1].metadata.name: got "s"; allowed: a name unique per kind and namespace within the chart (c/Secret/ns/s is already used)'],
   ])('fails on an object with %s', (_label, add, message) => {
     const app = new App();
     add(new Chart(app, 'c'));
     expect(() => planDeployment(synthesizeApp(app))).toThrow(message);
+  });
+
+  test('fails on an object with a duplicate name (charts from elsewhere than synthesizeApp, which refuses them)', () => {
+    const app = new App();
+    object(new Chart(app, 'c'), 'a', 'v1', 'Secret', 's', 'ns');
+    const [chart] = synthesizeApp(app);
+    expect(() => planDeployment([{ ...chart!, objects: [...chart!.objects, ...chart!.objects] }])).toThrow(
+      'c: objects[1].metadata.name: got "s"; allowed: a name unique per kind and namespace within the chart (c/Secret/ns/s is already used)');
   });
 });
 

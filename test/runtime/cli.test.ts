@@ -35,7 +35,7 @@ function newestSource(dir: string): number {
 function ensureBuilt(): void {
   const sources = Math.max(newestSource(path.join(ROOT, 'src')), newestSource(path.join(ROOT, 'imports')), fs.statSync(path.join(ROOT, 'package.json')).mtimeMs);
   if (fs.existsSync(CLI) && fs.statSync(CLI).mtimeMs >= sources) return;
-  const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: ROOT, encoding: 'utf8' });
+  const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
   // Type errors are reported by `tsc --noEmit` in `npm test`; here what matters is that the files were emitted.
   if (!fs.existsSync(CLI) || fs.statSync(CLI).mtimeMs < sources) {
     throw new Error(`tsc did not emit ${CLI} (exit ${tsc.status}):\n${tsc.stdout}${tsc.stderr}`);

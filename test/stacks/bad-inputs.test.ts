@@ -110,7 +110,7 @@ describe('bad input fails synth with the construct path, the field and what is a
     ['a drift job with an invalid cron schedule', (app) => {
       const stack = new TenantMonitoringStack(new Chart(app, 'dev'), 'acme', { tenant, environment: DEV });
       stack.addModel({ name: 'scorer', drift: { schedule: '*/5 * * *', features: [{ name: 'x', kind: 'numeric', metric: 'ml_feature_x' }] } });
-    }, 'dev/acme/Drift-scorer/Job: schedule: got "*/5 * * *" (4 fields); allowed: a 5-field cron schedule "minute hour day-of-month month day-of-week" (e.g. "*/15 * * * *") or @hourly, @daily, @weekly, @monthly, @yearly'],
+    }, 'dev/acme/Drift-scorer/Job: schedule: got "*/5 * * *" (4 fields); allowed: a 5-field cron schedule "minute hour day-of-month month day-of-week" (e.g. "*/15 * * * *"; day-of-week 0-6 or SUN-SAT), @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly or @every <duration>, without TZ= or CRON_TZ= (use the CronJob\'s timeZone)'],
     ['an autoscaler whose minimum exceeds its maximum', (app) => {
       const stack = new TenantMonitoringStack(new Chart(app, 'dev'), 'acme', { tenant, environment: DEV });
       stack.addAutoScaling({ id: 'api', minReplicas: 10, maxReplicas: 5, target: Scalable.fromDeploymentName(undefined, 'acme', 'api', { containersWithRequests: ['api'], podSelector: { matchLabels: { app: 'api' } } }) });

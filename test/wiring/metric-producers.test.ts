@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { Dashboard, Panel } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DOCUMENTED_METRICS, MetricCatalogue } from '../../src/core/metric-catalogue';
 import { CONTROL_PLANE_COMPONENTS, ENVIRONMENTS, PROD } from '../../src/core/environment';
 import { platformRuleGroups } from '../../src/prometheus/packs';
@@ -122,7 +122,7 @@ function alertThresholds(objects: ReadonlyArray<Manifest>, alert: string): numbe
 function redLines(objects: ReadonlyArray<Manifest>, metric: string): Array<number | null | undefined> {
   const found = ofKind(objects, 'ConfigMap').filter((o) => o.metadata.labels?.[DASHBOARD_SIDECAR_LABEL] === '1')
     .flatMap((o) => Object.values(o.data as Record<string, string>).map((json) => JSON.parse(json) as Dashboard))
-    .flatMap((d) => listDashboardPanels(d))
+    .flatMap((d) => listDashboardPanels(d) as Panel[])
     .filter((p) => (p.targets ?? []).some((t) => listMetricNames((t as { expr?: string }).expr ?? '').includes(metric)))
     .map((p) => p.fieldConfig?.defaults?.thresholds?.steps?.find((st) => st.color === 'red')?.value);
   expect(found.length).toBeGreaterThan(0);

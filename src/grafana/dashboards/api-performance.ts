@@ -1,9 +1,9 @@
-import { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { DashboardJson } from '../dashboard-json';
 import { DashboardContext } from '../model';
 import { badAbove, DashboardDraft, goodAbove } from './common';
 
 /** API performance: latency per endpoint (p95/p99), error rate per service, throughput per tenant, SLA and uptime. */
-export function apiPerformanceDashboard(ctx: DashboardContext): Dashboard {
+export function apiPerformanceDashboard(ctx: DashboardContext): DashboardJson {
   const d = new DashboardDraft(ctx, {
     name: 'api-performance',
     title: 'API performance',

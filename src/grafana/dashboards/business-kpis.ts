@@ -1,4 +1,4 @@
-import { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { DashboardJson } from '../dashboard-json';
 import { DashboardContext } from '../model';
 import { DashboardDraft } from './common';
 
@@ -7,7 +7,7 @@ const HOURLY_COST =
   '(sum(container_cpu_allocation) * scalar(avg(node_cpu_hourly_cost)) + sum(container_memory_allocation_bytes) / 1073741824 * scalar(avg(node_ram_hourly_cost)))';
 
 /** Business KPIs: active users, conversion, request volume and cost per request. */
-export function businessKpisDashboard(ctx: DashboardContext): Dashboard {
+export function businessKpisDashboard(ctx: DashboardContext): DashboardJson {
   const d = new DashboardDraft(ctx, {
     name: 'business-kpis',
     title: 'Business KPIs',

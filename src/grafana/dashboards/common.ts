@@ -2,7 +2,6 @@ import * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import {
   ConstantVariableBuilder,
-  Dashboard,
   DashboardBuilder,
   DashboardCursorSync,
   Panel,
@@ -16,6 +15,7 @@ import {
   VariableRefresh,
   VariableSort,
 } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { DashboardDatasourceRef, DashboardJson, DashboardPanelJson } from '../dashboard-json';
 import { PanelBuilder as GaugeBuilder } from '@grafana/grafana-foundation-sdk/gauge';
 import { DataqueryBuilder, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/stat';
@@ -107,8 +107,23 @@ export interface DashboardIdentity {
   readonly description: string;
 }
 
-/** Any panel builder of the foundation SDK (what `DashboardDraft.custom` takes). */
-export type AnyPanelBuilder = cog.Builder<Panel> & {
+/**
+ * Any panel builder of the foundation SDK (what `DashboardDraft.custom` takes): a builder of a panel whose id and
+ * size the draft sets.
+ */
+export interface AnyPanelBuilder {
+  /** Build the panel's JSON model. */
+  build(): DashboardPanelJson;
+  /** Set the panel id. */
+  id(id: number): unknown;
+  /** Set the panel width in grid columns (of 24). */
+  span(w: number): unknown;
+  /** Set the panel height in grid rows. */
+  height(h: number): unknown;
+}
+
+/** The panel builders of the SDK the draft fills in itself. */
+type SdkPanelBuilder = cog.Builder<Panel> & {
   id(id: number): unknown;
   title(t: string): unknown;
   description(d: string): unknown;
@@ -150,7 +165,7 @@ export class DashboardDraft {
   }
 
   /** The Prometheus datasource reference. */
-  public get prometheus(): common.DataSourceRef {
+  public get prometheus(): DashboardDatasourceRef {
     return { type: 'prometheus', uid: this.ctx.datasources.prometheus };
   }
 
@@ -197,12 +212,13 @@ export class DashboardDraft {
     panel.id(this.nextId++);
     panel.span(span);
     panel.height(8);
-    this.builder.withPanel(panel);
+    // Every SDK panel builder is such a builder; the public signature names the structural type only.
+    this.builder.withPanel(panel as cog.Builder<Panel>);
     return this;
   }
 
   /** The built dashboard JSON model, in the deployed Grafana's schema ({@link fitDashboardToGrafana}). */
-  public build(): Dashboard {
+  public build(): DashboardJson {
     return fitDashboardToGrafana(this.builder.build());
   }
 
@@ -214,7 +230,7 @@ export class DashboardDraft {
     return injectLabelMatcher(expr, matcher, { applies: isTenantScopedMetric, location: `dashboard ${this.ctx.tenant ?? 'platform'}` });
   }
 
-  private add(panel: AnyPanelBuilder, spec: PanelSpec, format?: PromQueryFormat): this {
+  private add(panel: SdkPanelBuilder, spec: PanelSpec, format?: PromQueryFormat): this {
     panel.id(this.nextId++);
     panel.title(spec.title);
     panel.description(spec.description);

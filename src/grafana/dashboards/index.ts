@@ -1,4 +1,4 @@
-import { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { DashboardJson } from '../dashboard-json';
 import { DashboardContext } from '../model';
 import { apiPerformanceDashboard } from './api-performance';
 import { businessKpisDashboard } from './business-kpis';
@@ -20,7 +20,7 @@ export interface DashboardDefinition {
   /** Title shown in Grafana. */
   readonly title: string;
   /** Builds the dashboard for a tenant or platform-wide. */
-  readonly build: (ctx: DashboardContext) => Dashboard;
+  readonly build: (ctx: DashboardContext) => DashboardJson;
 }
 
 /** Every dashboard the platform ships, in display order. */

@@ -1,4 +1,4 @@
-import { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { DashboardJson } from '../dashboard-json';
 import { DashboardContext } from '../model';
 import { badAbove, DashboardDraft } from './common';
 
@@ -6,7 +6,7 @@ import { badAbove, DashboardDraft } from './common';
  * Infrastructure resources: CPU, memory, disk and network I/O of the tenant's pods, database connections, queues
  * and workers. The platform-wide dashboard adds a row of node-level panels (node_exporter), which carry no tenant.
  */
-export function infrastructureDashboard(ctx: DashboardContext): Dashboard {
+export function infrastructureDashboard(ctx: DashboardContext): DashboardJson {
   const d = new DashboardDraft(ctx, {
     name: 'infrastructure',
     title: 'Infrastructure resources',

@@ -1,9 +1,9 @@
-import { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { DashboardJson } from '../dashboard-json';
 import { DashboardContext } from '../model';
 import { badAbove, DashboardDraft } from './common';
 
 /** Machine learning: model performance and accuracy, data drift, prediction quality, anomalies and training time. */
-export function machineLearningDashboard(ctx: DashboardContext): Dashboard {
+export function machineLearningDashboard(ctx: DashboardContext): DashboardJson {
   const d = new DashboardDraft(ctx, {
     name: 'machine-learning',
     title: 'Machine learning',

@@ -1,4 +1,4 @@
-import { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { DashboardJson } from '../dashboard-json';
 import * as cog from '@grafana/grafana-foundation-sdk/cog';
 import { DataqueryBuilder as ElasticsearchQueryBuilder, DateHistogramBuilder, MetricAggregation, MetricAggregationType } from '@grafana/grafana-foundation-sdk/elasticsearch';
 import { PanelBuilder as LogsPanelBuilder } from '@grafana/grafana-foundation-sdk/logs';
@@ -27,7 +27,7 @@ const RECENT_AUDIT_EVENTS = 100;
  * Security: access attempts, authentication failures, anomalies, compliance status and audit events (the last
  * two panels read the Elasticsearch audit datasource).
  */
-export function securityDashboard(ctx: DashboardContext): Dashboard {
+export function securityDashboard(ctx: DashboardContext): DashboardJson {
   const d = new DashboardDraft(ctx, {
     name: 'security',
     title: 'Security',

@@ -1,4 +1,4 @@
-import { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { DashboardJson } from '../dashboard-json';
 import { DashboardContext } from '../model';
 import { badAbove, DashboardDraft, goodAbove } from './common';
 
@@ -6,7 +6,7 @@ import { badAbove, DashboardDraft, goodAbove } from './common';
 export const SLO_WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
 
 /** SLO and error budget: budget remaining, burn rate per window and SLI per objective. */
-export function sloDashboard(ctx: DashboardContext): Dashboard {
+export function sloDashboard(ctx: DashboardContext): DashboardJson {
   const d = new DashboardDraft(ctx, {
     name: 'slo',
     title: 'SLO / error budget',

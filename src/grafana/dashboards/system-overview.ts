@@ -1,4 +1,4 @@
-import { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { DashboardJson } from '../dashboard-json';
 import { DashboardContext } from '../model';
 import { badAbove, DashboardDraft, goodAbove } from './common';
 
@@ -6,7 +6,7 @@ import { badAbove, DashboardDraft, goodAbove } from './common';
  * System overview: service status, live performance, active alerts and a one-hour load forecast
  * (`predict_linear` over the last six hours of request rate).
  */
-export function systemOverviewDashboard(ctx: DashboardContext): Dashboard {
+export function systemOverviewDashboard(ctx: DashboardContext): DashboardJson {
   const d = new DashboardDraft(ctx, {
     name: 'system-overview',
     title: 'System overview',
