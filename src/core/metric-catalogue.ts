@@ -26,6 +26,8 @@ export type Exporter =
   | 'ml-drift-job'
   | 'ml-anomaly-job'
   | 'postgres_exporter'
+  | 'redis_exporter'
+  | 'blackbox_exporter'
   | 'rabbitmq'
   | 'kyverno'
   | 'opencost';
@@ -107,6 +109,106 @@ export const APPLICATION_METRICS = {
   trainingDuration: 'ml_training_duration_seconds',
 } as const;
 
+/**
+ * Names of the PostgreSQL series the datastore pack and dashboard read, as prometheus-community
+ * postgres_exporter exposes them (checked against postgres_exporter 0.19.1 on PostgreSQL 15).
+ */
+export const POSTGRES_METRICS = {
+  /** 1 when the exporter's last connection to the server succeeded. */
+  up: 'pg_up',
+  /** Sessions by database and state (labels datname, state, usename, backend_type). */
+  activity: 'pg_stat_activity_count',
+  /** Age in seconds of the oldest transaction per database and state. */
+  maxTransactionDuration: 'pg_stat_activity_max_tx_duration',
+  /** The server's `max_connections`. */
+  maxConnections: 'pg_settings_max_connections',
+  /** The server's `max_locks_per_transaction`. */
+  maxLocksPerTransaction: 'pg_settings_max_locks_per_transaction',
+  /** Locks held per database and mode. */
+  locks: 'pg_locks_count',
+  /** Deadlocks detected per database (a counter, without the _total suffix). */
+  deadlocks: 'pg_stat_database_deadlocks',
+  /** Transactions committed per database (a counter). */
+  commits: 'pg_stat_database_xact_commit',
+  /** Transactions rolled back per database (a counter). */
+  rollbacks: 'pg_stat_database_xact_rollback',
+  /** Blocks found in shared buffers per database (a counter). */
+  blocksHit: 'pg_stat_database_blks_hit',
+  /** Blocks read from disk per database (a counter). */
+  blocksRead: 'pg_stat_database_blks_read',
+  /** Replay lag of a standby in seconds (0 on a primary, and on a standby that has replayed everything it received). */
+  replicationLag: 'pg_replication_lag_seconds',
+} as const;
+
+/** Names of the Redis series the datastore pack and dashboard read, as oliver006/redis_exporter exposes them (checked against 1.86.0 on Redis 7.0). */
+export const REDIS_METRICS = {
+  /** 1 when the exporter reached the Redis server. */
+  up: 'redis_up',
+  /** Memory Redis has allocated (INFO used_memory). */
+  memoryUsed: 'redis_memory_used_bytes',
+  /** The `maxmemory` setting (0 = no limit). */
+  memoryMax: 'redis_memory_max_bytes',
+  /** Keys evicted under `maxmemory`. */
+  evictedKeys: 'redis_evicted_keys_total',
+  /** Error replies by error prefix (label err; `OOM` when a write is refused under `maxmemory`). */
+  errors: 'redis_errors_total',
+  /** Connections refused because of `maxclients`. */
+  rejectedConnections: 'redis_rejected_connections_total',
+  /** Clients connected. */
+  connectedClients: 'redis_connected_clients',
+  /** The `maxclients` setting. */
+  maxClients: 'redis_config_maxclients',
+  /** On a replica: 1 while the link to its primary is up (labels master_host, master_port). */
+  masterLinkUp: 'redis_master_link_up',
+  /** Replicas connected to a primary. */
+  connectedReplicas: 'redis_connected_slaves',
+  /** On a primary: seconds since each replica's last acknowledgement (labels slave_ip, slave_port, slave_state). */
+  replicaLag: 'redis_connected_slave_lag_seconds',
+  /** 1 when the last RDB snapshot succeeded. */
+  rdbLastSaveOk: 'redis_rdb_last_bgsave_status',
+  /** 1 when the last AOF write succeeded. */
+  aofLastWriteOk: 'redis_aof_last_write_status',
+} as const;
+
+/**
+ * Names of the RabbitMQ series the queue alerts and dashboard read: the rabbitmq_prometheus plugin
+ * (built into RabbitMQ 3.8+), per-object metrics (`/metrics/per-object`, or
+ * `prometheus.return_per_object_metrics = true`); provenance: rabbitmq-server
+ * deps/rabbitmq_prometheus/metrics.md.
+ */
+export const RABBITMQ_METRICS = {
+  /** Messages ready for delivery per queue (labels vhost, queue): the backlog. */
+  messagesReady: 'rabbitmq_queue_messages_ready',
+  /** Messages delivered and not yet acknowledged per queue. */
+  messagesUnacked: 'rabbitmq_queue_messages_unacked',
+  /** Messages published to each queue (a counter). */
+  messagesPublished: 'rabbitmq_queue_messages_published_total',
+  /** Consumers (workers) per queue. */
+  consumers: 'rabbitmq_queue_consumers',
+  /** Memory the node uses. */
+  residentMemory: 'rabbitmq_process_resident_memory_bytes',
+  /** The memory high watermark at which the node blocks publishers. */
+  residentMemoryLimit: 'rabbitmq_resident_memory_limit_bytes',
+  /** Free disk space of the node. */
+  diskAvailable: 'rabbitmq_disk_space_available_bytes',
+  /** The free-disk low watermark at which the node blocks publishers. */
+  diskAvailableLimit: 'rabbitmq_disk_space_available_limit_bytes',
+  /** Open file descriptors. */
+  openFds: 'rabbitmq_process_open_fds',
+  /** File descriptor limit. */
+  maxFds: 'rabbitmq_process_max_fds',
+} as const;
+
+/** Names of the probe series the endpoint alerts and dashboard read, as prometheus/blackbox_exporter exposes them (checked against 0.28.0). */
+export const BLACKBOX_METRICS = {
+  /** 1 when the probe succeeded. */
+  success: 'probe_success',
+  /** How long the probe took, in seconds. */
+  duration: 'probe_duration_seconds',
+  /** Unix time at which the first certificate of the served chain expires (TLS probes). */
+  certificateExpiry: 'probe_ssl_earliest_cert_expiry',
+} as const;
+
 /** The `result` label value of a failed attempt in `auth_attempts_total`. */
 export const AUTH_FAILURE_RESULT = 'failure';
 
@@ -186,6 +288,10 @@ const PUSHED = 'pushed to the Pushgateway with the tenant label';
 const A = APPLICATION_METRICS;
 const D = DRIFT_JOB_METRICS;
 const N = ANOMALY_JOB_METRICS;
+const PG = POSTGRES_METRICS;
+const RD = REDIS_METRICS;
+const MQ = RABBITMQ_METRICS;
+const BB = BLACKBOX_METRICS;
 
 /** Every metric the project reads from exporters, its own jobs and instrumented applications. */
 export const DOCUMENTED_METRICS: readonly DocumentedMetric[] = [
@@ -253,12 +359,50 @@ export const DOCUMENTED_METRICS: readonly DocumentedMetric[] = [
     kube_deployment_status_replicas_available: `available replicas per Deployment (workers); ${RELABELLED}`,
   }),
   ...documented('postgres_exporter', 'tenant', {
-    pg_stat_activity_count: `database connections by state, label datname; ${RELABELLED}`,
-    pg_settings_max_connections: `configured connection limit; ${RELABELLED}`,
+    [PG.up]: `1 when the exporter's last connection to PostgreSQL succeeded; ${RELABELLED}`,
+    [PG.activity]: `database sessions by state, labels datname, state; ${RELABELLED}`,
+    [PG.maxTransactionDuration]: `age of the oldest transaction per database and state, seconds; ${RELABELLED}`,
+    [PG.maxConnections]: `configured connection limit; ${RELABELLED}`,
+    [PG.maxLocksPerTransaction]: `configured max_locks_per_transaction; ${RELABELLED}`,
+    [PG.locks]: `locks held per database and mode; ${RELABELLED}`,
+    [PG.deadlocks]: `deadlocks detected per database (counter); ${RELABELLED}`,
+    [PG.commits]: `transactions committed per database (counter); ${RELABELLED}`,
+    [PG.rollbacks]: `transactions rolled back per database (counter); ${RELABELLED}`,
+    [PG.blocksHit]: `blocks found in shared buffers per database (counter); ${RELABELLED}`,
+    [PG.blocksRead]: `blocks read from disk per database (counter); ${RELABELLED}`,
+    [PG.replicationLag]: `replay lag of a standby, seconds; ${RELABELLED}`,
+  }),
+  ...documented('redis_exporter', 'tenant', {
+    [RD.up]: `1 when the exporter reached Redis; ${RELABELLED}`,
+    [RD.memoryUsed]: `memory allocated by Redis; ${RELABELLED}`,
+    [RD.memoryMax]: `configured maxmemory (0 = unlimited); ${RELABELLED}`,
+    [RD.evictedKeys]: `keys evicted under maxmemory; ${RELABELLED}`,
+    [RD.errors]: `error replies by prefix, label err (OOM = write refused under maxmemory); ${RELABELLED}`,
+    [RD.rejectedConnections]: `connections refused at maxclients; ${RELABELLED}`,
+    [RD.connectedClients]: `clients connected; ${RELABELLED}`,
+    [RD.maxClients]: `configured maxclients; ${RELABELLED}`,
+    [RD.masterLinkUp]: `on a replica, 1 while its link to the primary is up; ${RELABELLED}`,
+    [RD.connectedReplicas]: `replicas connected to a primary; ${RELABELLED}`,
+    [RD.replicaLag]: `on a primary, seconds since each replica's last acknowledgement; ${RELABELLED}`,
+    [RD.rdbLastSaveOk]: `1 when the last RDB snapshot succeeded; ${RELABELLED}`,
+    [RD.aofLastWriteOk]: `1 when the last AOF write succeeded; ${RELABELLED}`,
   }),
   ...documented('rabbitmq', 'tenant', {
-    rabbitmq_queue_messages_ready: `messages waiting per queue (rabbitmq_prometheus plugin, per-object metrics); ${RELABELLED}`,
-    rabbitmq_queue_consumers: `consumers (workers) per queue; ${RELABELLED}`,
+    [MQ.messagesReady]: `messages waiting per queue (rabbitmq_prometheus plugin, per-object metrics); ${RELABELLED}`,
+    [MQ.messagesUnacked]: `messages delivered but not acknowledged per queue; ${RELABELLED}`,
+    [MQ.messagesPublished]: `messages published to each queue (counter); ${RELABELLED}`,
+    [MQ.consumers]: `consumers (workers) per queue; ${RELABELLED}`,
+    [MQ.residentMemory]: `memory used by the node; ${RELABELLED}`,
+    [MQ.residentMemoryLimit]: `memory high watermark (publishers blocked above it); ${RELABELLED}`,
+    [MQ.diskAvailable]: `free disk space of the node; ${RELABELLED}`,
+    [MQ.diskAvailableLimit]: `free disk low watermark (publishers blocked below it); ${RELABELLED}`,
+    [MQ.openFds]: `open file descriptors of the node; ${RELABELLED}`,
+    [MQ.maxFds]: `file descriptor limit of the node; ${RELABELLED}`,
+  }),
+  ...documented('blackbox_exporter', 'tenant', {
+    [BB.success]: `1 when the probe of a tenant endpoint succeeded; tenant label added by the Probe's relabelling`,
+    [BB.duration]: 'how long the probe took, seconds; tenant label added by the Probe\'s relabelling',
+    [BB.certificateExpiry]: 'Unix time at which the first certificate of the served chain expires; tenant label added by the Probe\'s relabelling',
   }),
   ...documented('kyverno', 'tenant', {
     kyverno_policy_results_total: 'policy evaluation results, labels policy_name, policy_result; tenant label from metricRelabelings of resource_namespace',

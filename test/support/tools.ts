@@ -12,7 +12,10 @@ export const FETCH_TOOLS_COMMAND = 'bash scripts/fetch-test-tools.sh';
  * Tools that must come from {@link SID_TOOLS_BIN}: the releases the manifests deploy. A copy on
  * PATH (bookworm's prometheus 2.42 or alertmanager 0.25) is never used in their place.
  */
-export const SID_TOOLS = ['prometheus', 'promtool', 'prometheus-alertmanager', 'amtool', 'prometheus-pushgateway', 'prometheus-node-exporter'] as const;
+export const SID_TOOLS = [
+  'prometheus', 'promtool', 'prometheus-alertmanager', 'amtool', 'prometheus-pushgateway', 'prometheus-node-exporter',
+  'prometheus-postgres-exporter', 'prometheus-redis-exporter', 'prometheus-blackbox-exporter',
+] as const;
 
 /**
  * Resolve an external tool that a test depends on: the Prometheus family from the fetched Debian

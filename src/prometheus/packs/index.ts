@@ -7,8 +7,10 @@ import { ANOMALY_ALERT_THRESHOLDS, anomalyPack, AnomalyPackParams } from './anom
 import { APPLICATION_ALERT_THRESHOLDS, applicationPack, ApplicationPackParams } from './application';
 import { BUSINESS_ALERT_THRESHOLDS, businessPack, BusinessPackParams } from './business';
 import { PackOptions } from './common';
+import { DATASTORE_ALERT_THRESHOLDS, datastorePack, DatastorePackParams } from './datastores';
 import { ML_ALERT_THRESHOLDS, mlPack, MlPackParams } from './ml';
 import { PLATFORM_ALERT_THRESHOLDS, platformPack, PlatformPackParams } from './platform';
+import { PROBE_ALERT_THRESHOLDS, probePack, ProbePackParams } from './probes';
 import { SECURITY_ALERT_THRESHOLDS, securityPack, SecurityPackParams } from './security';
 import { SYSTEM_ALERT_THRESHOLDS, systemPack, SystemPackParams } from './system';
 
@@ -20,6 +22,8 @@ export * from './business';
 export * from './security';
 export * from './anomaly';
 export * from './platform';
+export * from './datastores';
+export * from './probes';
 
 /** Every alert of the default tenant rules (SLOs, capacity and the packs) and its named thresholds. */
 export const TENANT_ALERT_THRESHOLDS = {
@@ -30,6 +34,8 @@ export const TENANT_ALERT_THRESHOLDS = {
   ...BUSINESS_ALERT_THRESHOLDS,
   ...SECURITY_ALERT_THRESHOLDS,
   ...ANOMALY_ALERT_THRESHOLDS,
+  ...DATASTORE_ALERT_THRESHOLDS,
+  ...PROBE_ALERT_THRESHOLDS,
 } as const;
 
 /**
@@ -55,6 +61,10 @@ export interface TenantRuleOptions extends PackOptions {
   readonly business?: BusinessPackParams;
   readonly security?: SecurityPackParams;
   readonly anomaly?: AnomalyPackParams;
+  /** Thresholds of the PostgreSQL, Redis and queue alerts. @default - the pack's defaults */
+  readonly datastores?: DatastorePackParams;
+  /** Thresholds of the endpoint probe alerts. @default - the pack's defaults */
+  readonly probes?: ProbePackParams;
   /**
    * Per-alert overrides in two layers, the tenant's over the environment's. An unknown alert or
    * threshold fails with the list of valid names.
@@ -67,7 +77,7 @@ export interface TenantRuleOptions extends PackOptions {
 
 /**
  * Every rule group a tenant gets: the default SLOs and capacity alert, and the system,
- * application, ML, business, security and anomaly packs, with the per-alert overrides applied.
+ * application, ML, business, security, anomaly, datastore and endpoint probe packs, with the per-alert overrides applied.
  * Render them for the tenant (e.g. with `PrometheusRules({ tenant })`) to scope every selector to it.
  */
 export function defaultTenantRuleGroups(profile: EnvironmentProfile, _tenant: string, options: TenantRuleOptions = {}): RuleGroup[] {
@@ -81,6 +91,8 @@ export function defaultTenantRuleGroups(profile: EnvironmentProfile, _tenant: st
     ...businessPack(profile, { ...common, params: options.business, overrides: selectAlertOverrides(overrides, BUSINESS_ALERT_THRESHOLDS) }),
     ...securityPack(profile, { ...common, params: options.security, overrides: selectAlertOverrides(overrides, SECURITY_ALERT_THRESHOLDS) }),
     ...anomalyPack(profile, { ...common, params: options.anomaly, overrides: selectAlertOverrides(overrides, ANOMALY_ALERT_THRESHOLDS) }),
+    ...datastorePack(profile, { ...common, params: options.datastores, overrides: selectAlertOverrides(overrides, DATASTORE_ALERT_THRESHOLDS) }),
+    ...probePack(profile, { ...common, params: options.probes, overrides: selectAlertOverrides(overrides, PROBE_ALERT_THRESHOLDS) }),
   ];
 }
 

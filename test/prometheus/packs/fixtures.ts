@@ -1,3 +1,4 @@
+import { DATASTORE_FIXTURES } from './fixtures-datastores';
 import { InputSeries } from './promtool';
 
 /** Input series under which an alert fires (with the labels its expression yields) and under which it stays silent. */
@@ -44,6 +45,7 @@ const sloFixtures = Object.fromEntries(Object.keys(sloBad).flatMap((slo) => {
 /** One fixture per alert of `defaultTenantRuleGroups` (rendered for `acme`, PROD profile) and `platformRuleGroups`. */
 export const ALERT_FIXTURES: Readonly<Record<string, AlertFixture>> = {
   ...sloFixtures,
+  ...DATASTORE_FIXTURES,
   // the baseline every tenant gets (baselineRuleGroups)
   TenantTargetDown: fixture('10m',
     [s(`up{${T}, job="api", instance="api-1:8080"}`, '0x20')], [{ tenant: 'acme', job: 'api', instance: 'api-1:8080' }],
